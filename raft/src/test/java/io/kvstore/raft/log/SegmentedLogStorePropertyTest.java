@@ -41,7 +41,7 @@ class SegmentedLogStorePropertyTest {
     }
 
     private int runSeed(long seed) throws IOException {
-        Random random = new Random(seed);
+        Random random = LogTestSupport.random(seed);
         SimulatedDisk disk = new SimulatedDisk();
         long segmentBytesMax = 64 + random.nextInt(512); // small: most histories roll several segments
         Deque<String> trace = new ArrayDeque<>();
