@@ -38,6 +38,7 @@ final class LogRecovery {
     private final List<Entry> entries = new ArrayList<>();
     private final List<Pending> pending = new ArrayList<>();
     private HardState hardState = HardState.EMPTY;
+    private boolean segmentHasHardState; // of the segment being replayed: the store repeats it in every segment
     private ByteBuffer data = ByteBuffer.allocate(0);
 
     LogRecovery(Disk disk) {
@@ -56,9 +57,9 @@ final class LogRecovery {
             boolean last = i == sequences.size() - 1;
             DiskFile file = disk.open(WalFormat.segmentName(sequences.get(i)));
             try {
-                HardState before = hardState;
+                segmentHasHardState = false;
                 lastSize = replaySegment(file, sequences.get(i), last);
-                lastHasHardState = hardState != before;
+                lastHasHardState = segmentHasHardState;
             } catch (IOException | RuntimeException e) {
                 file.close();
                 throw e;
@@ -181,6 +182,7 @@ final class LogRecovery {
         for (Pending record : pending) {
             if (record.hardState() != null) {
                 hardState = record.hardState();
+                segmentHasHardState = true;
                 continue;
             }
             long index = record.entry().index();
