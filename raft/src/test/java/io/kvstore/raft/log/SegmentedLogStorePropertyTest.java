@@ -49,7 +49,7 @@ class SegmentedLogStorePropertyTest {
         State syncing = null; // what an interrupted sync was writing: also acceptable after the crash
         List<Entry> log = new ArrayList<>();
         HardState hardState = HardState.EMPTY;
-        SegmentedLogStore store = recover(disk, segmentBytesMax, random, List.of(synced), seed, trace);
+        SegmentedLogStore store = recover(disk, segmentBytesMax, random, List.of(synced), seed, trace).store();
         int recoveries = 1;
         for (int step = 0; step < STEPS; step++) {
             int op = random.nextInt(100);
@@ -90,9 +90,10 @@ class SegmentedLogStorePropertyTest {
                     note(trace, "losePowerAtSync 1 (during recovery)");
                     disk.losePowerAtSync(1);
                 }
-                store = recover(disk, segmentBytesMax, random, acceptable, seed, trace);
+                Reopened reopened = recover(disk, segmentBytesMax, random, acceptable, seed, trace);
+                store = reopened.store();
                 recoveries++;
-                RecoveredLog recovered = lastRecovered;
+                RecoveredLog recovered = reopened.recovered();
                 synced = new State(recovered.entries(), recovered.hardState());
                 syncing = null;
                 log = new ArrayList<>(recovered.entries());
@@ -103,10 +104,10 @@ class SegmentedLogStorePropertyTest {
         return recoveries;
     }
 
-    private RecoveredLog lastRecovered;
+    private record Reopened(SegmentedLogStore store, RecoveredLog recovered) {}
 
     /** Recovers on a fresh store, crashing again while recovery itself loses power, and checks the oracle. */
-    private SegmentedLogStore recover(SimulatedDisk disk, long segmentBytesMax, Random random,
+    private static Reopened recover(SimulatedDisk disk, long segmentBytesMax, Random random,
                                       List<State> acceptable, long seed, Deque<String> trace) throws IOException {
         for (int attempt = 0; ; attempt++) {
             SegmentedLogStore store = new SegmentedLogStore(disk, segmentBytesMax);
@@ -129,8 +130,7 @@ class SegmentedLogStorePropertyTest {
                         + acceptable.stream().map(SegmentedLogStorePropertyTest::describe).toList()));
             }
             note(trace, "recovered " + describe(found));
-            lastRecovered = recovered;
-            return store;
+            return new Reopened(store, recovered);
         }
     }
 
