@@ -34,7 +34,8 @@ public final class RaftCore {
     private final RaftConfig config;
     private final RandomGenerator random;
     private final RaftLog log;
-    private final Set<String> peers;
+    /** The other voters, sorted: iteration order decides message order, which must not vary between runs. */
+    private final List<String> peers;
 
     private long term;
     private String votedFor;
@@ -80,9 +81,7 @@ public final class RaftCore {
         this.term = hardState.term();
         this.votedFor = hardState.votedFor();
         this.persistedHardState = hardState;
-        Set<String> others = new HashSet<>(config.voters());
-        others.remove(config.id());
-        this.peers = Set.copyOf(others);
+        this.peers = config.voters().stream().filter(v -> !v.equals(config.id())).sorted().toList();
         resetElectionTimer();
     }
 
