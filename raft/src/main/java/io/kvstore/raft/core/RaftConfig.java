@@ -1,0 +1,59 @@
+package io.kvstore.raft.core;
+
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Configuration of one member's protocol core. Validated once at construction. Time is in ticks: the core has no
+ * clock, its runtime calls {@link RaftCore#tick()} every tick interval.
+ *
+ * @param id this member's id; must be one of {@code voters}
+ * @param voters ids of all voting members, this one included
+ * @param electionTicks ticks without hearing from a leader before a follower campaigns; the actual timeout is
+ *     randomized in {@code [electionTicks, 2 * electionTicks)} so split votes resolve. Must exceed heartbeatTicks.
+ * @param heartbeatTicks ticks between a leader's heartbeats
+ * @param preVote ask "would you vote for me?" before disrupting anyone with a higher term (dissertation §9.6);
+ *     keeps a rejoining or partially partitioned member from deposing a healthy leader
+ * @param checkQuorum a leader that has not heard from a quorum within an election timeout steps down, and members
+ *     that heard from a leader within the timeout ignore vote requests (dissertation §6.2, §4.2.3)
+ * @param maxInflightMsgs AppendEntries messages in flight per follower before the leader waits for
+ *     acknowledgements; bounds memory spent on a slow follower
+ * @param maxInflightBytes payload bytes in flight per follower, for the same reason
+ * @param maxMsgBytes payload bytes per AppendEntries message (one entry may exceed it alone)
+ * @param maxUncommittedBytes payload bytes a leader accepts beyond its commit index before refusing proposals
+ *     with {@link ProposeResult.Busy}, so a stalled quorum cannot exhaust the leader's memory
+ */
+public record RaftConfig(String id, Set<String> voters, int electionTicks, int heartbeatTicks, boolean preVote,
+                         boolean checkQuorum, int maxInflightMsgs, long maxInflightBytes, long maxMsgBytes,
+                         long maxUncommittedBytes) {
+
+    public RaftConfig {
+        Objects.requireNonNull(id, "id");
+        voters = Set.copyOf(voters);
+        if (!voters.contains(id)) {
+            throw new IllegalArgumentException("id '" + id + "' is not among voters " + voters);
+        }
+        if (heartbeatTicks < 1) {
+            throw new IllegalArgumentException("heartbeatTicks must be >= 1: " + heartbeatTicks);
+        }
+        if (electionTicks <= heartbeatTicks) {
+            throw new IllegalArgumentException(
+                    "electionTicks (" + electionTicks + ") must exceed heartbeatTicks (" + heartbeatTicks + ")");
+        }
+        if (maxInflightMsgs < 1 || maxInflightBytes < 1 || maxMsgBytes < 1 || maxUncommittedBytes < 1) {
+            throw new IllegalArgumentException("inflight and size limits must be positive");
+        }
+    }
+
+    /**
+     * Defaults for a 10 ms tick: elections after 200–400 ms of silence, heartbeats every 30 ms; 256 messages or
+     * 8 MiB in flight per follower (enough to keep a LAN pipe full at ~1 MiB messages), 32 MiB uncommitted.
+     */
+    public static RaftConfig defaults(String id, Set<String> voters) {
+        return new RaftConfig(id, voters, 20, 3, true, true, 256, 8L << 20, 1L << 20, 32L << 20);
+    }
+
+    public int quorum() {
+        return voters.size() / 2 + 1;
+    }
+}
