@@ -1,0 +1,249 @@
+package io.kvstore.raft;
+
+import com.google.protobuf.ByteString;
+import io.kvstore.raft.core.Message;
+import io.kvstore.raft.core.ProposeResult;
+import io.kvstore.raft.core.RaftCore;
+import io.kvstore.raft.core.RaftStatus;
+import io.kvstore.raft.core.ReadState;
+import io.kvstore.raft.core.Ready;
+import io.kvstore.raft.core.Role;
+import io.kvstore.raft.log.LogStore;
+import io.kvstore.raft.transport.Transport;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The event loop of a {@link RaftNode}: the only thread that touches the {@link RaftCore} and the {@link LogStore}.
+ * Other threads only enqueue events. Each turn drains a batch of events into the core, ticks when a tick is due,
+ * then handles every {@link Ready} in the order its Javadoc states; one fsync per Ready covers every proposal of
+ * the batch (group commit).
+ */
+final class RaftLoop implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(RaftLoop.class);
+    /** Events waiting for the loop. About a second of heavy load; beyond it, callers get "busy" and messages drop. */
+    static final int EVENT_QUEUE_MAX = 8192;
+    /** Events per turn: large enough to batch many proposals into one fsync, small enough to keep ticks on time. */
+    static final int EVENTS_PER_TURN_MAX = 1024;
+    /** Readies per turn; the core produces one or two per turn normally, the bound only guards against a bug. */
+    private static final int READIES_PER_TURN_MAX = 64;
+
+    private sealed interface Event {}
+
+    private record Inbound(Message message) implements Event {}
+
+    private record Propose(ByteString command, CompletableFuture<Object> future) implements Event {}
+
+    private record Read(CompletableFuture<Long> future) implements Event {}
+
+    private record Wakeup() implements Event {}
+
+    private final String memberId;
+    private final RaftCore core;
+    private final LogStore logStore;
+    private final Transport transport;
+    private final ApplyLoop applyLoop;
+    private final long tickNanos;
+    private final Consumer<Throwable> onFatal;
+    private final BlockingQueue<Event> queue = new ArrayBlockingQueue<>(EVENT_QUEUE_MAX);
+    private final AtomicLong inboundDropped = new AtomicLong();
+    // loop-thread confined
+    private final Map<Long, CompletableFuture<Long>> reads = new HashMap<>();
+    private long nextReadId;
+    private RaftStatus lastStatus;
+
+    private volatile RaftStatus status;
+    private volatile boolean stopping;
+
+    RaftLoop(String memberId, RaftCore core, LogStore logStore, Transport transport, ApplyLoop applyLoop,
+             long tickMillis, Consumer<Throwable> onFatal) {
+        this.memberId = memberId;
+        this.core = core;
+        this.logStore = logStore;
+        this.transport = transport;
+        this.applyLoop = applyLoop;
+        this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMillis);
+        this.onFatal = onFatal;
+        this.status = core.status();
+        this.lastStatus = status;
+    }
+
+    /** Latest status the loop published. Any thread. */
+    RaftStatus status() {
+        return status;
+    }
+
+    /** Transport threads: enqueue or drop (raft retransmits). */
+    void offerInbound(Message message) {
+        if (stopping || !queue.offer(new Inbound(message))) {
+            inboundDropped.incrementAndGet();
+        }
+    }
+
+    void propose(ByteString command, CompletableFuture<Object> future) {
+        enqueue(new Propose(command, future), future);
+    }
+
+    void readIndex(CompletableFuture<Long> future) {
+        enqueue(new Read(future), future);
+    }
+
+    private void enqueue(Event event, CompletableFuture<?> future) {
+        if (stopping) {
+            future.completeExceptionally(new RaftClosedException("member " + memberId + " is closed"));
+        } else if (!queue.offer(event)) {
+            future.completeExceptionally(new RaftBusyException("member " + memberId + " has "
+                    + EVENT_QUEUE_MAX + " requests queued"));
+        }
+    }
+
+    /** Asks the loop to exit after its current turn. Any thread. */
+    void stop() {
+        stopping = true;
+        queue.offer(new Wakeup());
+    }
+
+    @Override
+    public void run() {
+        MDC.put("member", memberId);
+        List<Event> batch = new ArrayList<>(EVENTS_PER_TURN_MAX);
+        long nextTickAtNanos = System.nanoTime() + tickNanos;
+        try {
+            while (!stopping) {
+                long waitNanos = core.hasReady() ? 0 : nextTickAtNanos - System.nanoTime();
+                Event first = waitNanos > 0 ? queue.poll(waitNanos, TimeUnit.NANOSECONDS) : queue.poll();
+                if (first != null) {
+                    batch.add(first);
+                    queue.drainTo(batch, EVENTS_PER_TURN_MAX - 1);
+                    batch.forEach(this::handle);
+                    batch.clear();
+                }
+                long now = System.nanoTime();
+                if (now - nextTickAtNanos >= 0) {
+                    core.tick();
+                    // Missed ticks are dropped, not replayed: a stalled member must not fire a burst of timeouts.
+                    nextTickAtNanos = Math.max(nextTickAtNanos + tickNanos, now + tickNanos / 2);
+                }
+                processReadies();
+                publishStatus();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException | Error e) {
+            onFatal.accept(e); // an I/O failure leaves durability unknown: the member must stop
+        } finally {
+            stopping = true;
+            failPendingReads(new RaftClosedException("member " + memberId + " is closed"));
+            failQueued();
+            MDC.remove("member");
+            MDC.remove("term");
+        }
+    }
+
+    private void handle(Event event) {
+        if (event instanceof Inbound inbound) {
+            core.step(inbound.message);
+        } else if (event instanceof Propose propose) {
+            ProposeResult result = core.propose(propose.command);
+            if (result instanceof ProposeResult.Accepted accepted) {
+                applyLoop.registerProposal(accepted.index(), accepted.term(), propose.future);
+            } else if (result instanceof ProposeResult.NotLeader notLeader) {
+                propose.future.completeExceptionally(new NotLeaderException(memberId, notLeader.leaderHint()));
+            } else if (result instanceof ProposeResult.Busy busy) {
+                propose.future.completeExceptionally(new RaftBusyException(busy.reason()));
+            }
+        } else if (event instanceof Read read) {
+            long requestId = ++nextReadId;
+            if (core.readIndex(requestId)) {
+                reads.put(requestId, read.future);
+            } else {
+                read.future.completeExceptionally(new NotLeaderException(memberId, core.status().leaderId()));
+            }
+        }
+    }
+
+    private void processReadies() throws IOException, InterruptedException {
+        for (int i = 0; i < READIES_PER_TURN_MAX && core.hasReady(); i++) {
+            Ready ready = core.ready();
+            ready.messagesBeforePersist().forEach(transport::send);
+            if (!ready.entriesToPersist().isEmpty()) {
+                logStore.append(ready.entriesToPersist());
+            }
+            if (ready.hardState() != null) {
+                logStore.saveHardState(ready.hardState());
+            }
+            if (ready.needsSync()) {
+                logStore.sync();
+            }
+            ready.messagesAfterPersist().forEach(transport::send);
+            if (!ready.committedEntries().isEmpty()) {
+                applyLoop.submitEntries(ready.committedEntries());
+            }
+            for (ReadState readState : ready.readStates()) {
+                CompletableFuture<Long> future = reads.remove(readState.requestId());
+                if (future != null) {
+                    applyLoop.submitRead(readState.index(), future);
+                }
+            }
+            core.advance(ready);
+        }
+    }
+
+    private void publishStatus() {
+        RaftStatus now = core.status();
+        RaftStatus before = lastStatus;
+        if (now.role() != before.role() || now.term() != before.term()) {
+            MDC.put("term", Long.toString(now.term()));
+            log.info("member {} became {} at term {}", memberId, roleName(now.role()), now.term());
+        }
+        if (now.leaderId() != null && !now.leaderId().equals(before.leaderId()) && now.role() != Role.LEADER) {
+            log.info("member {} follows leader {} at term {}", memberId, now.leaderId(), now.term());
+        }
+        boolean lostLeadership = before.role() == Role.LEADER
+                && (now.role() != Role.LEADER || now.term() != before.term());
+        if (lostLeadership && !reads.isEmpty()) {
+            // Unconfirmed reads cannot be confirmed by a former leader; the caller retries at the new one.
+            failPendingReads(new NotLeaderException(memberId, now.leaderId()));
+        }
+        lastStatus = now;
+        status = now;
+    }
+
+    private void failPendingReads(RaftException cause) {
+        reads.values().forEach(f -> f.completeExceptionally(cause));
+        reads.clear();
+    }
+
+    /** Fails requests still queued; also called by close after the loop exited, for requests that raced it. */
+    void failQueued() {
+        RaftClosedException closed = new RaftClosedException("member " + memberId + " is closed");
+        for (Event event; (event = queue.poll()) != null; ) {
+            if (event instanceof Propose propose) {
+                propose.future.completeExceptionally(closed);
+            } else if (event instanceof Read read) {
+                read.future.completeExceptionally(closed);
+            }
+        }
+    }
+
+    long inboundDropped() {
+        return inboundDropped.get();
+    }
+
+    private static String roleName(Role role) {
+        return role.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}

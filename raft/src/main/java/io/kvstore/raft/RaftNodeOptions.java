@@ -1,0 +1,142 @@
+package io.kvstore.raft;
+
+import io.kvstore.raft.core.RaftConfig;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Everything one {@link RaftNode} needs to start, validated once here: an invalid value throws
+ * {@link IllegalArgumentException} naming the field. Immutable. Build with {@link #builder}, which fills the defaults.
+ *
+ * @param id this member's id; must be a key of {@code members}
+ * @param clusterId id shared by all members; a connection from another cluster is refused
+ * @param members every voting member's id and the address its transport listens on (including this member)
+ * @param dataDir directory owned by this member; its raft state lives in {@code <dataDir>/raft}
+ * @param tickMillis length of one logical tick in milliseconds. Default 10: fine enough for a 200 ms election
+ *     timeout, coarse enough that an idle member wakes 100 times a second only.
+ * @param electionTicks ticks without a leader before an election; the core randomizes in
+ *     [electionTicks, 2 * electionTicks). Default 20 (200-400 ms with 10 ms ticks): longer means fewer needless
+ *     elections on a slow network, shorter means faster failover.
+ * @param heartbeatTicks ticks between leader heartbeats; must be well under electionTicks. Default 3.
+ * @param preVote run a pre-vote before an election so a rejoining member does not disrupt a healthy leader.
+ * @param checkQuorum a leader steps down when it has not heard from a quorum for an election timeout.
+ * @param maxInflightMsgs AppendEntries messages in flight per follower (pipelining depth).
+ * @param maxInflightBytes bytes of entries in flight per follower.
+ * @param maxMsgBytes bytes of entries in one AppendEntries; must stay below the transport's frame limit.
+ * @param maxUncommittedBytes bytes of uncommitted entries a leader accepts before proposals get "busy".
+ */
+public record RaftNodeOptions(String id, String clusterId, Map<String, InetSocketAddress> members, Path dataDir,
+                              long tickMillis, int electionTicks, int heartbeatTicks, boolean preVote,
+                              boolean checkQuorum, int maxInflightMsgs, long maxInflightBytes, long maxMsgBytes,
+                              long maxUncommittedBytes) {
+    /** Ids end up in file names, logs and the cluster identity file: keep them plain. */
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** Above a second per tick the clock is too coarse for elections; below 1 ms it is busy-waiting. */
+    private static final long TICK_MILLIS_MAX = 1000;
+
+    public RaftNodeOptions {
+        requireId(id, "id");
+        requireId(clusterId, "clusterId");
+        if (members == null || members.isEmpty()) {
+            throw new IllegalArgumentException("members must name at least this member");
+        }
+        members.forEach((member, address) -> {
+            requireId(member, "members");
+            if (address == null) {
+                throw new IllegalArgumentException("members: member '" + member + "' has no address");
+            }
+        });
+        members = Map.copyOf(members);
+        if (!members.containsKey(id)) {
+            throw new IllegalArgumentException("members must contain id '" + id + "' but are " + members.keySet());
+        }
+        Objects.requireNonNull(dataDir, "dataDir");
+        if (tickMillis < 1 || tickMillis > TICK_MILLIS_MAX) {
+            throw new IllegalArgumentException("tickMillis must be in [1, " + TICK_MILLIS_MAX + "]: " + tickMillis);
+        }
+        if (heartbeatTicks < 1) {
+            throw new IllegalArgumentException("heartbeatTicks must be >= 1: " + heartbeatTicks);
+        }
+        if (electionTicks <= heartbeatTicks) {
+            throw new IllegalArgumentException("electionTicks must exceed heartbeatTicks (" + heartbeatTicks + "): "
+                    + electionTicks);
+        }
+        requirePositive(maxInflightMsgs, "maxInflightMsgs");
+        requirePositive(maxInflightBytes, "maxInflightBytes");
+        requirePositive(maxMsgBytes, "maxMsgBytes");
+        requirePositive(maxUncommittedBytes, "maxUncommittedBytes");
+    }
+
+    /** Starts from the defaults documented on each field (the core's defaults for the pass-through ones). */
+    public static Builder builder(String id, String clusterId, Map<String, InetSocketAddress> members, Path dataDir) {
+        return new Builder(id, clusterId, members, dataDir);
+    }
+
+    /** The core's configuration for these options. */
+    RaftConfig toRaftConfig() {
+        return new RaftConfig(id, members.keySet(), electionTicks, heartbeatTicks, preVote, checkQuorum,
+                maxInflightMsgs, maxInflightBytes, maxMsgBytes, maxUncommittedBytes);
+    }
+
+    private static void requireId(String value, String field) {
+        if (value == null || !ID.matcher(value).matches()) {
+            throw new IllegalArgumentException(field + " must match " + ID.pattern() + ": '" + value + "'");
+        }
+    }
+
+    private static void requirePositive(long value, String field) {
+        if (value < 1) {
+            throw new IllegalArgumentException(field + " must be >= 1: " + value);
+        }
+    }
+
+    /** Mutable builder; not thread-safe. {@link #build()} validates. */
+    public static final class Builder {
+        private final String id;
+        private final String clusterId;
+        private final Map<String, InetSocketAddress> members;
+        private final Path dataDir;
+        private long tickMillis = 10;
+        private int electionTicks = 20;
+        private int heartbeatTicks = 3;
+        private boolean preVote;
+        private boolean checkQuorum;
+        private int maxInflightMsgs;
+        private long maxInflightBytes;
+        private long maxMsgBytes;
+        private long maxUncommittedBytes;
+
+        private Builder(String id, String clusterId, Map<String, InetSocketAddress> members, Path dataDir) {
+            this.id = id;
+            this.clusterId = clusterId;
+            this.members = members;
+            this.dataDir = dataDir;
+            RaftConfig core = RaftConfig.defaults(id == null ? "" : id, members == null ? java.util.Set.of()
+                    : members.keySet());
+            preVote = core.preVote();
+            checkQuorum = core.checkQuorum();
+            maxInflightMsgs = core.maxInflightMsgs();
+            maxInflightBytes = core.maxInflightBytes();
+            maxMsgBytes = core.maxMsgBytes();
+            maxUncommittedBytes = core.maxUncommittedBytes();
+        }
+
+        public Builder tickMillis(long value) { tickMillis = value; return this; }
+        public Builder electionTicks(int value) { electionTicks = value; return this; }
+        public Builder heartbeatTicks(int value) { heartbeatTicks = value; return this; }
+        public Builder preVote(boolean value) { preVote = value; return this; }
+        public Builder checkQuorum(boolean value) { checkQuorum = value; return this; }
+        public Builder maxInflightMsgs(int value) { maxInflightMsgs = value; return this; }
+        public Builder maxInflightBytes(long value) { maxInflightBytes = value; return this; }
+        public Builder maxMsgBytes(long value) { maxMsgBytes = value; return this; }
+        public Builder maxUncommittedBytes(long value) { maxUncommittedBytes = value; return this; }
+
+        public RaftNodeOptions build() {
+            return new RaftNodeOptions(id, clusterId, members, dataDir, tickMillis, electionTicks, heartbeatTicks,
+                    preVote, checkQuorum, maxInflightMsgs, maxInflightBytes, maxMsgBytes, maxUncommittedBytes);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.kvstore.raft.transport;
+
+import io.kvstore.raft.core.Message;
+import java.util.function.Consumer;
+
+/**
+ * Carries raft {@link Message}s between the members of one cluster. Delivery is best effort: a message may be lost,
+ * duplicated only never, and arrives in send order only while the connection it went on stays up. Raft tolerates the
+ * loss (it retransmits on the next heartbeat or probe), so a transport drops rather than blocks.
+ *
+ * <p>Lifecycle: {@link #start} once, any number of {@link #send}, then {@link #close}. The owner of a transport (for
+ * example {@link io.kvstore.raft.RaftNode}) closes it.
+ */
+public interface Transport extends AutoCloseable {
+
+    /**
+     * Starts accepting connections and delivering inbound messages to {@code inbound}.
+     *
+     * @param inbound called on transport I/O threads, possibly concurrently from several of them; it must not block
+     *     (a raft member enqueues and returns). Only messages addressed to this member from a verified member arrive.
+     * @throws IllegalStateException when already started or closed
+     * @throws java.io.UncheckedIOException when the listen address cannot be bound
+     */
+    void start(Consumer<Message> inbound);
+
+    /**
+     * Queues {@code message} for {@code message.to()} and returns at once, never blocking. The message is dropped (and
+     * counted) when that member is unknown, unreachable for long enough that its queue is full, or the transport is
+     * closed. Thread-safe.
+     */
+    void send(Message message);
+
+    /** Stops accepting, closes every connection and drops queued messages. Idempotent; never throws. */
+    @Override
+    void close();
+}
