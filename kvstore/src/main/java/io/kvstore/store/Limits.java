@@ -1,0 +1,55 @@
+package io.kvstore.store;
+
+/**
+ * Fixed bounds of the store. They are part of the replicated semantics: every member checks them when it applies a
+ * command, so all members must agree on them; changing one is a format change, not a configuration knob. A server
+ * may enforce stricter bounds before proposing.
+ */
+public final class Limits {
+
+    /** Longest path in bytes. Linux's PATH_MAX; keeps RocksDB keys far below a block (4 KiB + a few bytes). */
+    public static final int PATH_BYTES_MAX = 4096;
+
+    /**
+     * Most segments in a path. Bounds the work of {@code make_parents} (one create per missing ancestor) and of
+     * walking up a path; configuration trees are rarely deeper than ten.
+     */
+    public static final int PATH_DEPTH_MAX = 64;
+
+    /** Largest znode value: 1 MiB, ZooKeeper's {@code jute.maxbuffer}; a coordination store is not a blob store. */
+    public static final int VALUE_BYTES_MAX = 1 << 20;
+
+    /**
+     * Largest serialized request or command: 1.5 MiB, etcd's default. Leaves room for one maximal value plus the
+     * rest of a request, and keeps a raft entry well under the transport's frame size.
+     */
+    public static final int REQUEST_BYTES_MAX = 3 << 19;
+
+    /** Most compares plus operations in one txn: 128, etcd's default. Bounds the work of one log entry. */
+    public static final int TXN_OPS_MAX = 128;
+
+    /** Most znodes one recursive delete removes: bounds the memory and the RocksDB batch of one log entry. */
+    public static final int RECURSIVE_DELETE_ZNODES_MAX = 10_000;
+
+    /** Longest client id in bytes: a UUID is 36. */
+    public static final int CLIENT_ID_BYTES_MAX = 128;
+
+    /**
+     * Most client ids the exactly-once table remembers. Beyond it the client whose last write is oldest (by raft
+     * index) is forgotten; a retry from it after that could apply twice. 100,000 active writers is far above a
+     * coordination store's client count, and each entry holds one result, usually tens of bytes.
+     */
+    public static final int DEDUP_CLIENTS_MAX = 100_000;
+
+    /** Names per List page when the request says 0. */
+    public static final int LIST_LIMIT_DEFAULT = 1_000;
+
+    /** Most names per List page. */
+    public static final int LIST_LIMIT_MAX = 10_000;
+
+    /** A List page stops once its names reach this many bytes: 1 MiB keeps a response under REQUEST_BYTES_MAX. */
+    public static final int LIST_PAGE_BYTES_MAX = 1 << 20;
+
+    private Limits() {
+    }
+}
