@@ -1,0 +1,43 @@
+package io.kvstore.api;
+
+/**
+ * Every expected failure of a kvstore request. The name is the machine-readable reason a client sees (in the
+ * {@code kvstore-error-reason} trailer) and the form stored in the exactly-once table, so names are stable: add
+ * codes, never rename them. {@code io.kvstore.api.StatusMapper} maps each to a gRPC status code.
+ */
+public enum ErrorCode {
+    /** The request is malformed in a way no more specific code covers. */
+    INVALID_ARGUMENT,
+    /** A path breaks a path rule (see kv.proto) rule. */
+    INVALID_PATH,
+    /** A value is over the server limit VALUE_BYTES_MAX. */
+    VALUE_TOO_LARGE,
+    /** A request is over the server limit REQUEST_BYTES_MAX. */
+    REQUEST_TOO_LARGE,
+    /** A txn has more than the server limit TXN_OPS_MAX compares plus operations. */
+    TOO_MANY_OPS,
+    /** The root was the target of a create, put or delete. */
+    ROOT_READ_ONLY,
+    /** The request uses a feature that is defined in the API but not built yet (sessions, sequential, TTL). */
+    UNIMPLEMENTED,
+    /** The znode does not exist. */
+    NOT_FOUND,
+    /** The znode's parent does not exist and {@code make_parents} was not set. */
+    PARENT_NOT_FOUND,
+    /** The znode already exists. */
+    ALREADY_EXISTS,
+    /** {@code expected_version} did not match; the failure carries the current version. */
+    VERSION_MISMATCH,
+    /** A non-recursive delete of a znode that has children. */
+    HAS_CHILDREN,
+    /** A recursive delete would remove more than the server limit RECURSIVE_DELETE_ZNODES_MAX znodes. */
+    SUBTREE_TOO_LARGE,
+    /** A write's sequence is below the highest applied for its client id, whose result is no longer kept. */
+    STALE_SEQUENCE,
+    /** A List page token is malformed or for another path. */
+    INVALID_PAGE_TOKEN,
+    /** The children changed since the listing's first page: restart from the first page. */
+    PAGE_TOKEN_STALE,
+    /** A log entry could not be decoded: a bug in the proposer; it is skipped on every member alike. */
+    INVALID_COMMAND
+}

@@ -1,0 +1,261 @@
+package io.kvstore.store;
+
+import io.kvstore.api.ErrorCode;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import io.kvstore.api.v1.Compare;
+import io.kvstore.api.v1.CreateRequest;
+import io.kvstore.api.v1.CreateResponse;
+import io.kvstore.api.v1.DeleteRequest;
+import io.kvstore.api.v1.DeleteResponse;
+import io.kvstore.api.v1.GetRequest;
+import io.kvstore.api.v1.GetResponse;
+import io.kvstore.api.v1.PutRequest;
+import io.kvstore.api.v1.PutResponse;
+import io.kvstore.api.v1.Stat;
+import io.kvstore.api.v1.TxnOp;
+import io.kvstore.api.v1.TxnOpResult;
+import io.kvstore.api.v1.TxnRequest;
+import io.kvstore.api.v1.TxnResponse;
+import io.kvstore.store.WriteResult.Success;
+import io.kvstore.store.command.Command;
+import io.kvstore.store.command.ZnodeRecord;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Runs one validated command against a {@link PendingTree}. Every change of the command gets revision
+ * {@code currentRevision + 1}; if the command changes nothing (a failure, or a txn branch of gets) the revision
+ * stays. Deterministic: the outcome depends only on the stored state and the command. Apply thread only.
+ */
+final class CommandExecutor {
+
+    /** One operation's outcome: a response, or a failure. */
+    private record Step(Message response, Failure failure) {
+        static Step ok(Message response) {
+            return new Step(response, null);
+        }
+
+        static Step fail(ErrorCode code, String message) {
+            return new Step(null, Failure.of(code, message));
+        }
+    }
+
+    private final PendingTree tree;
+    private final long currentRevision;
+    private final long newRevision;
+
+    CommandExecutor(PendingTree tree, long currentRevision) {
+        this.tree = tree;
+        this.currentRevision = currentRevision;
+        this.newRevision = currentRevision + 1;
+    }
+
+    /** Executes {@code command}; on failure the tree's pending changes must be discarded by the caller. */
+    WriteResult execute(Command command) {
+        Step step = switch (command.getOpCase()) {
+            case CREATE -> create(command.getCreate());
+            case PUT -> put(command.getPut());
+            case DELETE -> delete(command.getDelete());
+            case TXN -> txn(command.getTxn());
+            case OP_NOT_SET -> Step.fail(ErrorCode.INVALID_ARGUMENT, "command has no operation");
+        };
+        if (step.failure() != null) {
+            return step.failure();
+        }
+        return new Success(tree.changed() ? newRevision : currentRevision, step.response());
+    }
+
+    private Step create(CreateRequest request) {
+        ZPath path = ZPath.parse(request.getPath());
+        if (tree.get(path) != null) {
+            return Step.fail(ErrorCode.ALREADY_EXISTS, path + " already exists");
+        }
+        Step parents = ensureParent(path, request.getMakeParents());
+        if (parents != null) {
+            return parents;
+        }
+        ZnodeRecord record = addChild(path, request.getValue());
+        return Step.ok(CreateResponse.newBuilder().setPath(path.value()).setStat(stat(record)).build());
+    }
+
+    private Step put(PutRequest request) {
+        ZPath path = ZPath.parse(request.getPath());
+        ZnodeRecord current = tree.get(path);
+        Step mismatch = checkVersion(path, current, request.hasExpectedVersion(), request.getExpectedVersion());
+        if (mismatch != null) {
+            return mismatch;
+        }
+        if (current == null) {
+            Step parents = ensureParent(path, request.getMakeParents());
+            if (parents != null) {
+                return parents;
+            }
+            ZnodeRecord record = addChild(path, request.getValue());
+            return Step.ok(PutResponse.newBuilder().setStat(stat(record)).setCreated(true).build());
+        }
+        ZnodeRecord record = current.toBuilder().setVersion(current.getVersion() + 1).setModRevision(newRevision)
+                .setData(request.getValue()).build();
+        tree.put(path, record);
+        return Step.ok(PutResponse.newBuilder().setStat(stat(record)).build());
+    }
+
+    private Step delete(DeleteRequest request) {
+        ZPath path = ZPath.parse(request.getPath());
+        ZnodeRecord current = tree.get(path);
+        Step mismatch = checkVersion(path, current, request.hasExpectedVersion(), request.getExpectedVersion());
+        if (mismatch != null) {
+            return mismatch;
+        }
+        if (current == null) {
+            return Step.fail(ErrorCode.NOT_FOUND, path + " does not exist");
+        }
+        if (current.getNumChildren() > 0 && !request.getRecursive()) {
+            return Step.fail(ErrorCode.HAS_CHILDREN, path + " has " + current.getNumChildren() + " children");
+        }
+        List<ZPath> doomed = new ArrayList<>();
+        Deque<ZPath> toVisit = new ArrayDeque<>();
+        toVisit.push(path);
+        while (!toVisit.isEmpty()) {
+            ZPath next = toVisit.pop();
+            doomed.add(next);
+            int room = Limits.RECURSIVE_DELETE_ZNODES_MAX - doomed.size() - toVisit.size();
+            List<String> names = tree.children(next, Math.max(room, 0));
+            if (names.size() > room) {
+                return Step.fail(ErrorCode.SUBTREE_TOO_LARGE, path + " has more than "
+                        + Limits.RECURSIVE_DELETE_ZNODES_MAX + " znodes: delete parts of it first");
+            }
+            for (String name : names) {
+                toVisit.push(next.child(name));
+            }
+        }
+        for (ZPath p : doomed) {
+            tree.delete(p);
+        }
+        ZPath parentPath = path.parent();
+        ZnodeRecord parent = tree.get(parentPath);
+        tree.put(parentPath, parent.toBuilder().setNumChildren(parent.getNumChildren() - 1)
+                .setChildrenRevision(newRevision).build());
+        return Step.ok(DeleteResponse.newBuilder().setDeleted(doomed.size()).build());
+    }
+
+    private Step get(GetRequest request) {
+        ZnodeRecord current = tree.get(ZPath.parse(request.getPath()));
+        if (current == null) {
+            return Step.ok(GetResponse.getDefaultInstance());
+        }
+        return Step.ok(GetResponse.newBuilder().setStat(stat(current)).setValue(current.getData()).build());
+    }
+
+    private Step txn(TxnRequest request) {
+        boolean succeeded = true;
+        for (Compare compare : request.getCompareList()) {
+            succeeded &= holds(compare);
+        }
+        List<TxnOp> branch = succeeded ? request.getSuccessList() : request.getFailureList();
+        TxnResponse.Builder response = TxnResponse.newBuilder().setSucceeded(succeeded);
+        for (int i = 0; i < branch.size(); i++) {
+            TxnOp op = branch.get(i);
+            Step step = switch (op.getOpCase()) {
+                case CREATE -> create(op.getCreate());
+                case PUT -> put(op.getPut());
+                case DELETE -> delete(op.getDelete());
+                case GET -> get(op.getGet());
+                case OP_NOT_SET -> Step.fail(ErrorCode.INVALID_ARGUMENT, "txn operation has no operation");
+            };
+            if (step.failure() != null) {
+                return new Step(null, step.failure().atOp(i));
+            }
+            response.addResults(wrap(step.response()));
+        }
+        return Step.ok(response.build());
+    }
+
+    private boolean holds(Compare compare) {
+        ZnodeRecord current = tree.get(ZPath.parse(compare.getPath()));
+        int order;
+        switch (compare.getTargetCase()) {
+            case EXISTS -> order = Boolean.compare(current != null, compare.getExists());
+            case VERSION -> order = Long.compare(current == null ? 0 : current.getVersion(), compare.getVersion());
+            case MOD_REVISION -> order = Long.compare(current == null ? 0 : current.getModRevision(),
+                    compare.getModRevision());
+            case CREATE_REVISION -> order = Long.compare(current == null ? 0 : current.getCreateRevision(),
+                    compare.getCreateRevision());
+            case VALUE -> {
+                if (current == null) {
+                    return false;
+                }
+                order = ByteString.unsignedLexicographicalComparator().compare(current.getData(), compare.getValue());
+            }
+            default -> throw new IllegalArgumentException("unvalidated compare: " + compare);
+        }
+        return switch (compare.getOp()) {
+            case EQUAL -> order == 0;
+            case NOT_EQUAL -> order != 0;
+            case LESS -> order < 0;
+            case GREATER -> order > 0;
+            default -> throw new IllegalArgumentException("unvalidated compare op: " + compare);
+        };
+    }
+
+    private static TxnOpResult wrap(Message response) {
+        TxnOpResult.Builder b = TxnOpResult.newBuilder();
+        if (response instanceof CreateResponse r) {
+            b.setCreate(r);
+        } else if (response instanceof PutResponse r) {
+            b.setPut(r);
+        } else if (response instanceof DeleteResponse r) {
+            b.setDelete(r);
+        } else {
+            b.setGet((GetResponse) response);
+        }
+        return b.build();
+    }
+
+    /** VERSION_MISMATCH unless unconditional or the current version (0 when missing) equals the expected one. */
+    private static Step checkVersion(ZPath path, ZnodeRecord current, boolean has, long expected) {
+        long actual = current == null ? 0 : current.getVersion();
+        if (!has || expected == -1 || expected == actual) {
+            return null;
+        }
+        return new Step(null, new Failure(ErrorCode.VERSION_MISMATCH,
+                path + " is at version " + actual + ", expected " + expected, actual, -1));
+    }
+
+    /** Creates missing ancestors of {@code path} when allowed; PARENT_NOT_FOUND otherwise. */
+    private Step ensureParent(ZPath path, boolean makeParents) {
+        Deque<ZPath> missing = new ArrayDeque<>();
+        for (ZPath p = path.parent(); tree.get(p) == null; p = p.parent()) {
+            if (!makeParents) {
+                return Step.fail(ErrorCode.PARENT_NOT_FOUND, "parent " + p + " of " + path + " does not exist");
+            }
+            missing.push(p); // the root always exists, so this loop ends
+        }
+        while (!missing.isEmpty()) {
+            addChild(missing.pop(), ByteString.EMPTY);
+        }
+        return null;
+    }
+
+    /** Stores a new znode under an existing parent and counts it there. */
+    private ZnodeRecord addChild(ZPath path, ByteString data) {
+        ZnodeRecord record = ZnodeRecord.newBuilder().setVersion(1).setCreateRevision(newRevision)
+                .setModRevision(newRevision).setChildrenRevision(newRevision).setData(data).build();
+        tree.put(path, record);
+        ZnodeRecord parent = tree.get(path.parent());
+        tree.put(path.parent(), parent.toBuilder().setNumChildren(parent.getNumChildren() + 1)
+                .setChildrenRevision(newRevision).build());
+        return record;
+    }
+
+    /** The API view of a stored record. */
+    static Stat stat(ZnodeRecord record) {
+        return Stat.newBuilder().setVersion(record.getVersion()).setCreateRevision(record.getCreateRevision())
+                .setModRevision(record.getModRevision()).setNumChildren(record.getNumChildren())
+                .setDataLength(record.getData().size()).setChildrenRevision(record.getChildrenRevision())
+                .setEphemeralSessionId(record.getEphemeralSessionId()).build();
+    }
+}

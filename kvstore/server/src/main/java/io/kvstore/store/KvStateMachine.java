@@ -1,0 +1,296 @@
+package io.kvstore.store;
+
+import io.kvstore.api.ErrorCode;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.kvstore.raft.StateMachine;
+import io.kvstore.raft.core.Entry;
+import io.kvstore.store.command.Command;
+import io.kvstore.store.command.DedupRecord;
+import io.kvstore.store.command.ListPageToken;
+import io.kvstore.store.command.ZnodeRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replicated znode tree, stored in RocksDB under one directory (by convention {@code <data-dir>/state}).
+ *
+ * <p><b>Durability.</b> Each entry's changes, the applied index, the store revision and the exactly-once table are
+ * written in one {@link WriteBatch}, so after a crash the stored applied index names exactly the entries whose effects
+ * are stored. Writes do not fsync: the raft log is durable, and entries lost from RocksDB's memtable are above the
+ * stored applied index, so the node replays them.
+ *
+ * <p><b>Exactly once.</b> An entry at or below {@link #appliedIndex()} is ignored (returns {@code null}). A command
+ * whose client id and sequence were already applied returns the stored original result and changes nothing; see
+ * {@link DedupTable}.
+ *
+ * <p><b>Threads.</b> {@link #apply} is called by the raft node's single apply thread. {@link #get}, {@link #list} and
+ * {@link #revision} may be called from any thread at the same time: each reads one RocksDB snapshot. {@link #close}
+ * must be called once, after apply and reads have stopped; the caller that constructed the instance owns it.
+ *
+ * <p>Errors: expected failures are {@link Failure} values; RocksDB errors and undecodable stored bytes throw
+ * {@link StoreIoException}; a gap in entry indexes throws {@link IllegalStateException}. Both mean: stop the member.
+ */
+public final class KvStateMachine implements StateMachine, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(KvStateMachine.class);
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final Options options;
+    private final WriteOptions writeOptions;
+    private final ReadOptions applyReadOptions;
+    private final RocksDB db;
+    private final DedupTable dedup;
+    private volatile long appliedIndex;
+    private volatile long revision;
+
+    /**
+     * Opens (creating if needed) the state in {@code dir}.
+     *
+     * @throws UncheckedIOException when the directory cannot be created
+     * @throws StoreIoException when RocksDB cannot open it
+     */
+    public KvStateMachine(Path dir) {
+        this(dir, Limits.DEDUP_CLIENTS_MAX);
+    }
+
+    /** As {@link #KvStateMachine(Path)} with a smaller exactly-once table, for tests of eviction. */
+    KvStateMachine(Path dir, int dedupClientsMax) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("creating " + dir, e);
+        }
+        options = new Options().setCreateIfMissing(true);
+        writeOptions = new WriteOptions().setSync(false);
+        applyReadOptions = new ReadOptions();
+        try {
+            db = RocksDB.open(options, dir.toString());
+            if (db.get(StoreKeys.znode(ZPath.ROOT).toByteArray()) == null) {
+                // The root exists from the start: version 0, revision 0. Written before any entry is applied.
+                db.put(writeOptions, StoreKeys.znode(ZPath.ROOT).toByteArray(),
+                        ZnodeRecord.getDefaultInstance().toByteArray());
+            }
+            appliedIndex = StoreKeys.decodeLong(db.get(StoreKeys.APPLIED_INDEX));
+            revision = StoreKeys.decodeLong(db.get(StoreKeys.REVISION));
+            dedup = new DedupTable(db, dedupClientsMax);
+        } catch (RocksDBException e) {
+            close();
+            throw new StoreIoException("opening state at " + dir, e);
+        }
+        log.info("state machine opened at {}: applied index {}, revision {}", dir, appliedIndex, revision);
+    }
+
+    @Override
+    public long appliedIndex() {
+        return appliedIndex;
+    }
+
+    /** The store revision after the last applied entry: 0 before the first change. */
+    public long revision() {
+        return revision;
+    }
+
+    /**
+     * Applies one committed entry.
+     *
+     * @return {@code null} for a NOOP entry or an entry at or below {@link #appliedIndex()} (already applied);
+     *     otherwise the command's {@link WriteResult}
+     * @throws IllegalStateException when the entry skips indexes
+     */
+    @Override
+    public WriteResult apply(Entry entry) {
+        if (entry.index() <= appliedIndex) {
+            return null;
+        }
+        if (entry.index() != appliedIndex + 1) {
+            throw new IllegalStateException("entry " + entry.index() + " after applied index " + appliedIndex);
+        }
+        try (WriteBatch batch = new WriteBatch()) {
+            long newRevision = revision;
+            long newDedupSize = dedup.size();
+            WriteResult result = null;
+            if (entry.type() == Entry.Type.COMMAND) {
+                Command command = decode(entry.data());
+                if (command == null) {
+                    log.warn("entry {} does not decode as a command; skipped", entry.index());
+                    result = Failure.of(ErrorCode.INVALID_COMMAND, "entry " + entry.index() + " is not a command");
+                } else {
+                    DedupRecord previous = command.getClientId().isEmpty() ? null : dedup.find(command.getClientId());
+                    if (previous != null && command.getSequence() <= previous.getSequence()) {
+                        result = replay(command, previous);
+                    } else {
+                        result = execute(command, batch);
+                        if (result instanceof WriteResult.Success s) {
+                            newRevision = s.revision();
+                        }
+                        if (!command.getClientId().isEmpty()) {
+                            newDedupSize = dedup.record(batch, command.getClientId(), previous, command.getSequence(),
+                                    entry.index(), WriteResult.toProto(result, newRevision));
+                        }
+                    }
+                }
+            }
+            batch.put(StoreKeys.APPLIED_INDEX, StoreKeys.encodeLong(entry.index()));
+            batch.put(StoreKeys.REVISION, StoreKeys.encodeLong(newRevision));
+            db.write(writeOptions, batch);
+            dedup.committed(newDedupSize);
+            revision = newRevision;
+            appliedIndex = entry.index();
+            return result;
+        } catch (RocksDBException e) {
+            throw new StoreIoException("applying entry " + entry.index(), e);
+        }
+    }
+
+    /**
+     * Reads one znode.
+     *
+     * @return the znode (or its absence) with the revision of the view it was read from
+     */
+    public Lookup get(ZPath path) {
+        Snapshot snapshot = db.getSnapshot();
+        try (ReadOptions read = new ReadOptions().setSnapshot(snapshot)) {
+            long at = StoreKeys.decodeLong(db.get(read, StoreKeys.REVISION));
+            ZnodeRecord record = PendingTree.read(db, read, StoreKeys.znode(path));
+            return new Lookup(at, record == null ? null
+                    : new Znode(path, CommandExecutor.stat(record), record.getData()));
+        } catch (RocksDBException e) {
+            throw new StoreIoException("reading " + path, e);
+        } finally {
+            db.releaseSnapshot(snapshot);
+        }
+    }
+
+    /**
+     * Lists the names of {@code path}'s children in byte order, one page at a time. A page is read from one snapshot;
+     * the pages of one listing together equal the children at the first page's revision, which the token carries:
+     * if the set of children changed since (the parent's children_revision passed it), the token is answered
+     * {@link ErrorCode#PAGE_TOKEN_STALE} instead of a page that would mix two states.
+     *
+     * @param pageToken empty for the first page, else a previous page's {@link ListPage#nextPageToken()}
+     * @param limit names per page, 0 for {@link Limits#LIST_LIMIT_DEFAULT}; at most {@link Limits#LIST_LIMIT_MAX}
+     * @return a {@link ListPage}, or a {@link Failure}: NOT_FOUND, INVALID_PAGE_TOKEN or PAGE_TOKEN_STALE
+     * @throws IllegalArgumentException when {@code limit} is out of range
+     */
+    public ListResult list(ZPath path, String pageToken, int limit) {
+        if (limit < 0 || limit > Limits.LIST_LIMIT_MAX) {
+            throw new IllegalArgumentException("limit must be in [0, " + Limits.LIST_LIMIT_MAX + "]: " + limit);
+        }
+        int pageMax = limit == 0 ? Limits.LIST_LIMIT_DEFAULT : limit;
+        Snapshot snapshot = db.getSnapshot();
+        try (ReadOptions read = new ReadOptions().setSnapshot(snapshot)) {
+            ZnodeRecord parent = PendingTree.read(db, read, StoreKeys.znode(path));
+            if (parent == null) {
+                return Failure.of(ErrorCode.NOT_FOUND, path + " does not exist");
+            }
+            long listingRevision = StoreKeys.decodeLong(db.get(read, StoreKeys.REVISION));
+            String after = "";
+            if (!pageToken.isEmpty()) {
+                ListPageToken token = PageTokens.decode(pageToken);
+                if (token == null || !token.getPath().equals(path.value())) {
+                    return Failure.of(ErrorCode.INVALID_PAGE_TOKEN, "page token is not one for " + path);
+                }
+                if (parent.getChildrenRevision() > token.getRevision()) {
+                    return Failure.of(ErrorCode.PAGE_TOKEN_STALE, "children of " + path + " changed at revision "
+                            + parent.getChildrenRevision() + ", after the listing's revision " + token.getRevision()
+                            + ": list again from the first page");
+                }
+                listingRevision = token.getRevision();
+                after = token.getAfter();
+            }
+            return readPage(read, path, listingRevision, after, pageMax);
+        } catch (RocksDBException e) {
+            throw new StoreIoException("listing " + path, e);
+        } finally {
+            db.releaseSnapshot(snapshot);
+        }
+    }
+
+    private ListPage readPage(ReadOptions read, ZPath path, long listingRevision, String after, int pageMax) {
+        byte[] prefix = StoreKeys.childrenPrefix(path).toByteArray();
+        List<String> names = new ArrayList<>();
+        long pageBytes = 0;
+        boolean more = false;
+        try (RocksIterator it = db.newIterator(read)) {
+            it.seek(after.isEmpty() ? prefix : StoreKeys.childrenPrefix(path).concat(
+                    ByteString.copyFromUtf8(after)).toByteArray());
+            for (; it.isValid() && StoreKeys.startsWith(it.key(), prefix); it.next()) {
+                byte[] key = it.key();
+                String name = new String(key, prefix.length, key.length - prefix.length, StandardCharsets.US_ASCII);
+                if (name.equals(after)) {
+                    continue;
+                }
+                if (names.size() == pageMax || pageBytes + name.length() > Limits.LIST_PAGE_BYTES_MAX) {
+                    more = true;
+                    break;
+                }
+                names.add(name);
+                pageBytes += name.length();
+            }
+        }
+        String next = more ? PageTokens.encode(path, listingRevision, names.get(names.size() - 1)) : "";
+        return new ListPage(listingRevision, names, next);
+    }
+
+    private WriteResult execute(Command command, WriteBatch batch) throws RocksDBException {
+        Optional<Failure> invalid = RequestValidator.validate(command);
+        if (invalid.isPresent()) {
+            return invalid.get();
+        }
+        PendingTree tree = new PendingTree(db, applyReadOptions);
+        WriteResult result = new CommandExecutor(tree, revision).execute(command);
+        if (result instanceof WriteResult.Success) {
+            tree.writeTo(batch);
+        }
+        return result;
+    }
+
+    private static WriteResult replay(Command command, DedupRecord previous) {
+        if (command.getSequence() == previous.getSequence()) {
+            return WriteResult.fromProto(previous.getResult());
+        }
+        return Failure.of(ErrorCode.STALE_SEQUENCE, "sequence " + command.getSequence() + " of client "
+                + command.getClientId() + " is below the last applied " + previous.getSequence()
+                + "; its result is no longer kept");
+    }
+
+    private static Command decode(ByteString data) {
+        try {
+            return Command.parseFrom(data);
+        } catch (InvalidProtocolBufferException e) {
+            return null;
+        }
+    }
+
+    /** Closes RocksDB. Call once, after {@link #apply} and reads have stopped. */
+    @Override
+    public void close() {
+        if (db != null) {
+            db.close();
+        }
+        applyReadOptions.close();
+        writeOptions.close();
+        options.close();
+    }
+}

@@ -1,0 +1,221 @@
+package io.kvstore.store;
+
+import io.kvstore.api.ErrorCode;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.MessageLite;
+import io.kvstore.api.v1.Compare;
+import io.kvstore.api.v1.CreateRequest;
+import io.kvstore.api.v1.DeleteRequest;
+import io.kvstore.api.v1.ExistsRequest;
+import io.kvstore.api.v1.GetRequest;
+import io.kvstore.api.v1.ListRequest;
+import io.kvstore.api.v1.PutRequest;
+import io.kvstore.api.v1.RequestHeader;
+import io.kvstore.api.v1.TxnOp;
+import io.kvstore.api.v1.TxnRequest;
+import io.kvstore.store.command.Command;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Checks requests against everything that does not depend on the stored state: paths, sizes, limits, flags that are
+ * not implemented. The server calls the request methods before proposing, so bad requests never reach raft;
+ * {@link KvStateMachine} calls {@link #validate(Command)} again when applying, because the log must not trust its
+ * proposer and every member must reject the same commands. Pure and thread-safe.
+ */
+public final class RequestValidator {
+
+    private RequestValidator() {
+    }
+
+    /** Checks a replicated command: identity, size and its one operation. */
+    public static Optional<Failure> validate(Command command) {
+        if (command.getSerializedSize() > Limits.REQUEST_BYTES_MAX) {
+            return fail(ErrorCode.REQUEST_TOO_LARGE, "command is " + command.getSerializedSize() + " bytes, over "
+                    + Limits.REQUEST_BYTES_MAX);
+        }
+        Optional<Failure> identity = checkIdentity(command.getClientId(), command.getSequence());
+        if (identity.isPresent()) {
+            return identity;
+        }
+        return switch (command.getOpCase()) {
+            case CREATE -> checkCreate(command.getCreate(), true);
+            case PUT -> checkPut(command.getPut(), true);
+            case DELETE -> checkDelete(command.getDelete(), true);
+            case TXN -> checkTxn(command.getTxn());
+            case OP_NOT_SET -> fail(ErrorCode.INVALID_ARGUMENT, "command has no operation");
+        };
+    }
+
+    /** Checks a Create request as received from a client. */
+    public static Optional<Failure> validate(CreateRequest request) {
+        return first(checkSize(request), checkHeader(request.getHeader()), checkCreate(request, false));
+    }
+
+    /** Checks a Put request as received from a client. */
+    public static Optional<Failure> validate(PutRequest request) {
+        return first(checkSize(request), checkHeader(request.getHeader()), checkPut(request, false));
+    }
+
+    /** Checks a Delete request as received from a client. */
+    public static Optional<Failure> validate(DeleteRequest request) {
+        return first(checkSize(request), checkHeader(request.getHeader()), checkDelete(request, false));
+    }
+
+    /** Checks a Txn request as received from a client. */
+    public static Optional<Failure> validate(TxnRequest request) {
+        return first(checkSize(request), checkHeader(request.getHeader()), checkTxn(request));
+    }
+
+    /** Checks a Get request. */
+    public static Optional<Failure> validate(GetRequest request) {
+        return checkPath(request.getPath());
+    }
+
+    /** Checks an Exists request. */
+    public static Optional<Failure> validate(ExistsRequest request) {
+        return checkPath(request.getPath());
+    }
+
+    /** Checks a List request's path and limit; the page token is checked when it is used. */
+    public static Optional<Failure> validate(ListRequest request) {
+        if (Integer.toUnsignedLong(request.getLimit()) > Limits.LIST_LIMIT_MAX) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "limit " + Integer.toUnsignedString(request.getLimit())
+                    + " is over " + Limits.LIST_LIMIT_MAX);
+        }
+        return checkPath(request.getPath());
+    }
+
+    private static Optional<Failure> checkCreate(CreateRequest r, boolean nested) {
+        if (r.getSessionId() != 0 || r.getSequential() || r.getTtlMillis() != 0) {
+            return fail(ErrorCode.UNIMPLEMENTED, "session_id, sequential and ttl_millis are not implemented yet");
+        }
+        return first(checkNested(nested, r.hasHeader()), checkWritePath(r.getPath()), checkValue(r.getValue()));
+    }
+
+    private static Optional<Failure> checkPut(PutRequest r, boolean nested) {
+        return first(checkNested(nested, r.hasHeader()), checkWritePath(r.getPath()), checkValue(r.getValue()),
+                checkExpectedVersion(r.hasExpectedVersion(), r.getExpectedVersion()));
+    }
+
+    private static Optional<Failure> checkDelete(DeleteRequest r, boolean nested) {
+        return first(checkNested(nested, r.hasHeader()), checkWritePath(r.getPath()),
+                checkExpectedVersion(r.hasExpectedVersion(), r.getExpectedVersion()));
+    }
+
+    private static Optional<Failure> checkTxn(TxnRequest r) {
+        int ops = r.getCompareCount() + r.getSuccessCount() + r.getFailureCount();
+        if (ops > Limits.TXN_OPS_MAX) {
+            return fail(ErrorCode.TOO_MANY_OPS, "txn has " + ops + " compares and operations, over "
+                    + Limits.TXN_OPS_MAX);
+        }
+        for (Compare c : r.getCompareList()) {
+            Optional<Failure> f = checkCompare(c);
+            if (f.isPresent()) {
+                return f;
+            }
+        }
+        return first(checkBranch(r.getSuccessList()), checkBranch(r.getFailureList()));
+    }
+
+    private static Optional<Failure> checkBranch(List<TxnOp> ops) {
+        for (int i = 0; i < ops.size(); i++) {
+            TxnOp op = ops.get(i);
+            Optional<Failure> f = switch (op.getOpCase()) {
+                case CREATE -> checkCreate(op.getCreate(), true);
+                case PUT -> checkPut(op.getPut(), true);
+                case DELETE -> checkDelete(op.getDelete(), true);
+                case GET -> op.getGet().getSerializable()
+                        ? fail(ErrorCode.INVALID_ARGUMENT, "a get inside a txn cannot be serializable")
+                        : checkPath(op.getGet().getPath());
+                case OP_NOT_SET -> fail(ErrorCode.INVALID_ARGUMENT, "txn operation has no operation");
+            };
+            if (f.isPresent()) {
+                return Optional.of(f.get().atOp(i));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Failure> checkCompare(Compare c) {
+        if (c.getOp() != Compare.Op.EQUAL && c.getOp() != Compare.Op.NOT_EQUAL
+                && c.getOp() != Compare.Op.LESS && c.getOp() != Compare.Op.GREATER) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "compare on " + c.getPath() + " has no valid op");
+        }
+        if (c.getTargetCase() == Compare.TargetCase.TARGET_NOT_SET) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "compare on " + c.getPath() + " has no target");
+        }
+        if (c.getTargetCase() == Compare.TargetCase.EXISTS
+                && c.getOp() != Compare.Op.EQUAL && c.getOp() != Compare.Op.NOT_EQUAL) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "an exists compare takes EQUAL or NOT_EQUAL only");
+        }
+        return checkPath(c.getPath());
+    }
+
+    private static Optional<Failure> checkIdentity(String clientId, long sequence) {
+        if (clientId.getBytes(StandardCharsets.UTF_8).length > Limits.CLIENT_ID_BYTES_MAX) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "client_id is over " + Limits.CLIENT_ID_BYTES_MAX + " bytes");
+        }
+        if (!clientId.isEmpty() && sequence == 0) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "sequence must be >= 1 when client_id is set");
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Failure> checkHeader(RequestHeader header) {
+        return checkIdentity(header.getClientId(), header.getSequence());
+    }
+
+    private static Optional<Failure> checkNested(boolean nested, boolean hasHeader) {
+        return nested && hasHeader
+                ? fail(ErrorCode.INVALID_ARGUMENT, "a request inside a txn or command must not carry a header")
+                : Optional.empty();
+    }
+
+    private static Optional<Failure> checkSize(MessageLite request) {
+        int size = request.getSerializedSize();
+        return size > Limits.REQUEST_BYTES_MAX
+                ? fail(ErrorCode.REQUEST_TOO_LARGE, "request is " + size + " bytes, over " + Limits.REQUEST_BYTES_MAX)
+                : Optional.empty();
+    }
+
+    private static Optional<Failure> checkPath(String path) {
+        return ZPath.check(path).map(v -> Failure.of(ErrorCode.INVALID_PATH, ZPath.describe(path, v)));
+    }
+
+    private static Optional<Failure> checkWritePath(String path) {
+        Optional<Failure> f = checkPath(path);
+        if (f.isEmpty() && path.equals("/")) {
+            return fail(ErrorCode.ROOT_READ_ONLY, "the root \"/\" cannot be created, written or deleted");
+        }
+        return f;
+    }
+
+    private static Optional<Failure> checkValue(ByteString value) {
+        return value.size() > Limits.VALUE_BYTES_MAX
+                ? fail(ErrorCode.VALUE_TOO_LARGE, "value is " + value.size() + " bytes, over " + Limits.VALUE_BYTES_MAX)
+                : Optional.empty();
+    }
+
+    private static Optional<Failure> checkExpectedVersion(boolean has, long expected) {
+        return has && expected < -1
+                ? fail(ErrorCode.INVALID_ARGUMENT, "expected_version must be -1, 0 or positive: " + expected)
+                : Optional.empty();
+    }
+
+    @SafeVarargs
+    private static Optional<Failure> first(Optional<Failure>... checks) {
+        for (Optional<Failure> check : checks) {
+            if (check.isPresent()) {
+                return check;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Failure> fail(ErrorCode code, String message) {
+        return Optional.of(Failure.of(code, message));
+    }
+}

@@ -1,0 +1,65 @@
+package io.kvstore.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.kvstore.api.ErrorCode;
+import io.kvstore.store.Failure;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** One row per {@link ErrorCode}: its gRPC code and the reason in the trailers. */
+class StatusMapperTest {
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({
+        "INVALID_ARGUMENT, INVALID_ARGUMENT",
+        "INVALID_PATH, INVALID_ARGUMENT",
+        "VALUE_TOO_LARGE, INVALID_ARGUMENT",
+        "REQUEST_TOO_LARGE, INVALID_ARGUMENT",
+        "TOO_MANY_OPS, INVALID_ARGUMENT",
+        "ROOT_READ_ONLY, INVALID_ARGUMENT",
+        "INVALID_PAGE_TOKEN, INVALID_ARGUMENT",
+        "UNIMPLEMENTED, UNIMPLEMENTED",
+        "NOT_FOUND, NOT_FOUND",
+        "PARENT_NOT_FOUND, FAILED_PRECONDITION",
+        "ALREADY_EXISTS, ALREADY_EXISTS",
+        "VERSION_MISMATCH, ABORTED",
+        "HAS_CHILDREN, FAILED_PRECONDITION",
+        "SUBTREE_TOO_LARGE, FAILED_PRECONDITION",
+        "STALE_SEQUENCE, FAILED_PRECONDITION",
+        "PAGE_TOKEN_STALE, OUT_OF_RANGE",
+        "INVALID_COMMAND, INTERNAL",
+    })
+    void mapsEachCode(ErrorCode code, Status.Code expected) {
+        StatusRuntimeException e = StatusMapper.toException(Failure.of(code, "why"));
+        assertEquals(expected, e.getStatus().getCode());
+        assertEquals("why", e.getStatus().getDescription());
+        assertEquals(code.name(), e.getTrailers().get(StatusMapper.REASON));
+        assertNull(e.getTrailers().get(StatusMapper.OP_INDEX));
+    }
+
+    /** Guards the table above: the switch in StatusMapper is exhaustive, and the table has one row per code. */
+    @Test
+    void tableHasARowPerCode() {
+        assertEquals(17, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 17");
+    }
+
+    @Test
+    void versionMismatchCarriesTheCurrentVersion() {
+        Metadata trailers = StatusMapper.trailers(new Failure(ErrorCode.VERSION_MISMATCH, "m", 7, -1));
+        assertEquals("7", trailers.get(StatusMapper.CURRENT_VERSION));
+        assertEquals("VERSION_MISMATCH", trailers.get(StatusMapper.REASON));
+    }
+
+    @Test
+    void txnFailureCarriesTheOperationIndex() {
+        Metadata trailers = StatusMapper.trailers(Failure.of(ErrorCode.ALREADY_EXISTS, "m").atOp(3));
+        assertEquals("3", trailers.get(StatusMapper.OP_INDEX));
+        assertNull(trailers.get(StatusMapper.CURRENT_VERSION));
+    }
+}
