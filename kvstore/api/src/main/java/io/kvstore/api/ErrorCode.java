@@ -39,5 +39,19 @@ public enum ErrorCode {
     /** The children changed since the listing's first page: restart from the first page. */
     PAGE_TOKEN_STALE,
     /** A log entry could not be decoded: a bug in the proposer; it is skipped on every member alike. */
-    INVALID_COMMAND
+    INVALID_COMMAND,
+    /**
+     * The member asked is not the leader and could not forward the request. Retryable (UNAVAILABLE); the trailers
+     * name the leader ({@link ErrorTrailers#LEADER_ID}, {@link ErrorTrailers#LEADER_ADDRESS}) when it is known.
+     */
+    NOT_LEADER,
+    /** No leader or no quorum, or the member is shutting down: retry with backoff (UNAVAILABLE). */
+    NO_QUORUM,
+    /**
+     * A write was proposed but its outcome is unknown (the deadline passed, or leadership changed before it was
+     * committed). Retrying with the same client id and sequence is safe: it is applied at most once.
+     */
+    OUTCOME_UNKNOWN,
+    /** The leader has too much uncommitted data or too many queued requests: retry with backoff. */
+    BUSY
 }

@@ -39,6 +39,8 @@ public final class StatusMapper {
             case PARENT_NOT_FOUND, HAS_CHILDREN, SUBTREE_TOO_LARGE, STALE_SEQUENCE -> Status.Code.FAILED_PRECONDITION;
             case PAGE_TOKEN_STALE -> Status.Code.OUT_OF_RANGE;
             case INVALID_COMMAND -> Status.Code.INTERNAL;
+            case NOT_LEADER, NO_QUORUM, OUTCOME_UNKNOWN -> Status.Code.UNAVAILABLE;
+            case BUSY -> Status.Code.RESOURCE_EXHAUSTED;
         };
     }
 

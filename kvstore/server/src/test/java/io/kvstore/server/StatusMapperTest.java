@@ -34,6 +34,10 @@ class StatusMapperTest {
         "STALE_SEQUENCE, FAILED_PRECONDITION",
         "PAGE_TOKEN_STALE, OUT_OF_RANGE",
         "INVALID_COMMAND, INTERNAL",
+        "NOT_LEADER, UNAVAILABLE",
+        "NO_QUORUM, UNAVAILABLE",
+        "OUTCOME_UNKNOWN, UNAVAILABLE",
+        "BUSY, RESOURCE_EXHAUSTED",
     })
     void mapsEachCode(ErrorCode code, Status.Code expected) {
         StatusRuntimeException e = StatusMapper.toException(Failure.of(code, "why"));
