@@ -161,7 +161,7 @@ class ReplicationScenarioTest {
         assertTrue(net.status("3").lastIndex() < net.status("1").lastIndex());
 
         int released = net.mark();
-        net.release("3", "1");
+        net.releaseAll();
         net.stabilize();
         assertTrue(appendsWithEntries(net, released, "3") > 0);
         assertEquals(net.durableLog("1"), net.durableLog("3"), "caught up without a tick\n" + net.transcript());

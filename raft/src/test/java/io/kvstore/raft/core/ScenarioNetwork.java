@@ -26,7 +26,7 @@ import java.util.stream.Collectors;
  * <p>Nothing happens unless the test asks: {@link #tick} advances chosen members' logical time, {@link #stabilize}
  * handles every {@link Ready} and delivers messages until the cluster is quiet. Messages wait in one FIFO queue;
  * at delivery a message is dropped when its link is {@linkplain #cut cut} or a {@linkplain #dropIf drop rule}
- * matches, and set aside when its link is {@linkplain #hold held} (until {@link #release}). Every delivered or
+ * matches, and set aside when it is {@linkplain #hold held} (until {@link #releaseAll}). Every delivered or
  * dropped message is recorded, so tests can count what went over the wire, and {@link #transcript()} renders the
  * tail for failure messages.
  *
@@ -108,7 +108,7 @@ final class ScenarioNetwork {
     private final ArrayDeque<Message> pending = new ArrayDeque<>();
     private final ArrayDeque<Message> held = new ArrayDeque<>();
     private final Set<String> cutLinks = new HashSet<>();
-    private final Set<String> heldLinks = new HashSet<>();
+    private final List<Predicate<Message>> holdRules = new ArrayList<>();
     private final List<Predicate<Message>> dropRules = new ArrayList<>();
     private final List<Delivery> deliveries = new ArrayList<>();
     private int restarts;
@@ -303,7 +303,7 @@ final class ScenarioNetwork {
     }
 
     private void deliver(Message m) {
-        if (heldLinks.contains(link(m.from(), m.to()))) {
+        if (holdRules.stream().anyMatch(rule -> rule.test(m))) {
             held.add(m);
             return;
         }
@@ -344,22 +344,21 @@ final class ScenarioNetwork {
         cutLinks.clear();
     }
 
-    /** Holds messages from {@code from} to {@code to} at delivery time, in order, until {@link #release}. */
+    /** Holds messages from {@code from} to {@code to} at delivery time, in order, until {@link #releaseAll}. */
     void hold(String from, String to) {
-        heldLinks.add(link(from, to));
+        holdIf(m -> m.from().equals(from) && m.to().equals(to));
     }
 
-    /** Stops holding {@code from -> to} and queues what was held on that link for delivery, in order. */
-    void release(String from, String to) {
-        heldLinks.remove(link(from, to));
-        for (int count = held.size(), i = 0; i < count; i++) {
-            Message m = held.poll();
-            if (m.from().equals(from) && m.to().equals(to)) {
-                pending.add(m);
-            } else {
-                held.add(m);
-            }
-        }
+    /** Holds, at delivery, every message matching {@code rule}, in order, until {@link #releaseAll}. */
+    void holdIf(Predicate<Message> rule) {
+        holdRules.add(rule);
+    }
+
+    /** Stops holding and queues everything held for delivery, in the order it was held. */
+    void releaseAll() {
+        holdRules.clear();
+        pending.addAll(held);
+        held.clear();
     }
 
     /** Drops, at delivery, every message matching {@code rule} until {@link #clearDropRules}. */
