@@ -167,6 +167,28 @@ class ReplicationScenarioTest {
         assertEquals(net.durableLog("1"), net.durableLog("3"), "caught up without a tick\n" + net.transcript());
     }
 
+    /**
+     * Message economy in steady state: per proposal each follower gets one AppendEntries with the entry and one
+     * that carries the new commit index (as etcd-io/raft does), and answers each. An acknowledgement that leaves
+     * nothing new to send must not trigger another (empty) AppendEntries: that doubled replication traffic.
+     */
+    @Test
+    void eachProposalCostsEachFollowerOneAppendForTheEntryAndOneForTheCommit() {
+        ScenarioNetwork net = ScenarioNetwork.of(3);
+        net.electLeader("1");
+        for (int i = 0; i < 5; i++) {
+            int mark = net.mark();
+            long index = net.proposeAndCommit("1", "w" + i);
+            for (String follower : List.of("2", "3")) {
+                List<String> appends = net.deliveredSince(mark).stream()
+                        .filter(m -> m instanceof AppendEntries && m.to().equals(follower))
+                        .map(ScenarioNetwork::describe).toList();
+                assertEquals(2, appends.size(), String.join("\n", appends));
+                assertEquals(index, net.status(follower).commitIndex());
+            }
+        }
+    }
+
     private static long appendsWithEntries(ScenarioNetwork net, int mark, String to) {
         return net.deliveredSince(mark).stream()
                 .filter(m -> m instanceof AppendEntries ae && ae.to().equals(to) && !ae.entries().isEmpty())
