@@ -365,7 +365,12 @@ public final class RaftCore {
             // Followers learn the new commit index with the next append; send it now so they apply promptly.
             appendBroadcastPending = true;
         }
-        sendAppend(r.from(), p);
+        // Only when there is more to send: an empty append here would carry nothing the broadcast above does not,
+        // yet the follower answers it, so every acknowledgement cost one more round trip (found by
+        // ReplicationScenarioTest#eachProposalCostsEachFollowerOneAppendForTheEntryAndOneForTheCommit).
+        if (p.next <= log.lastIndex()) {
+            sendAppend(r.from(), p);
+        }
     }
 
     private void handleHeartbeatResponse(HeartbeatResponse r, Progress p) {
