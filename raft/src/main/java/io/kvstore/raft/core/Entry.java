@@ -18,7 +18,9 @@ public record Entry(long index, long term, Type type, ByteString data) {
         /** A leader's first entry of its term: commits earlier terms' entries (Raft §5.4.2). */
         NOOP,
         /** A state machine command. */
-        COMMAND
+        COMMAND,
+        /** A new {@link Membership}, in force on each member as soon as it is in that member's log. */
+        CONFIG
     }
 
     public Entry {

@@ -16,10 +16,11 @@ public sealed interface Message {
 
     /**
      * Vote request (Raft §5.2), or a pre-vote (dissertation §9.6) when {@code preVote} is set: a pre-vote asks
-     * "would you vote for me at {@code term}?" without anyone changing their term.
+     * "would you vote for me at {@code term}?" without anyone changing their term. {@code transfer} marks the
+     * election of a leadership transfer target, which members honour even inside a leader lease.
      */
-    record RequestVote(String from, String to, long term, long lastLogIndex, long lastLogTerm, boolean preVote)
-            implements Message {}
+    record RequestVote(String from, String to, long term, long lastLogIndex, long lastLogTerm, boolean preVote,
+                       boolean transfer) implements Message {}
 
     record RequestVoteResponse(String from, String to, long term, boolean granted, boolean preVote)
             implements Message {}
@@ -58,4 +59,20 @@ public sealed interface Message {
      * index request registered at or before that round.
      */
     record HeartbeatResponse(String from, String to, long term, long round) implements Message {}
+
+    /**
+     * "Install the snapshot {@code meta} names": sent by a leader to a follower whose next entry was compacted away.
+     * The data does not travel in this message: the runtimes stream it separately, and the follower's runtime
+     * steps this message into its core only once the snapshot is staged locally.
+     */
+    record InstallSnapshot(String from, String to, long term, SnapshotMeta meta) implements Message {}
+
+    /** "Campaign now": the last step of a leadership transfer, sent once the target's log has caught up. */
+    record TimeoutNow(String from, String to, long term) implements Message {}
+
+    /** A follower asks the leader to confirm a read index on its behalf (dissertation §6.4.1). */
+    record ReadIndexRequest(String from, String to, long term, long requestId) implements Message {}
+
+    /** The leader's answer: {@code index} is the confirmed read index, or -1 when the leader cannot serve it. */
+    record ReadIndexResponse(String from, String to, long term, long requestId, long index) implements Message {}
 }

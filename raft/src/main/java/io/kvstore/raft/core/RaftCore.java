@@ -77,7 +77,8 @@ public final class RaftCore {
                     RandomGenerator random) {
         this.config = Objects.requireNonNull(config, "config");
         this.random = Objects.requireNonNull(random, "random");
-        this.log = new RaftLog(entries, Math.min(hardState.commit(), lastIndexOf(entries)), appliedIndex);
+        this.log = new RaftLog(SnapshotMeta.NONE, entries, Math.min(hardState.commit(), lastIndexOf(entries)),
+                appliedIndex);
         this.term = hardState.term();
         this.votedFor = hardState.votedFor();
         this.persistedHardState = hardState;
@@ -248,7 +249,8 @@ public final class RaftCore {
             return;
         }
         for (String peer : peers) {
-            send(new RequestVote(config.id(), peer, campaignTerm, log.lastIndex(), log.lastTerm(), preVote), true);
+            send(new RequestVote(config.id(), peer, campaignTerm, log.lastIndex(), log.lastTerm(), preVote, false),
+                    true);
         }
     }
 

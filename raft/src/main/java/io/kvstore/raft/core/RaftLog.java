@@ -6,12 +6,19 @@ import java.util.List;
 
 /**
  * The in-memory image of a member's log, with the marks the core needs: what is durable locally
- * ({@link #persistedIndex}), what has been handed out for persistence, what is committed and what is applied.
- * Index 0 is a sentinel with term 0. Compaction (snapshots) will move the first index; until then the log starts
- * at index 1.
+ * ({@link #persistedIndex}), what is committed and what is applied. Entries up to {@link #snapshot()}'s index are
+ * compacted away; the snapshot's index and term stand in for the last of them. Index 0 is a sentinel with term 0.
+ *
+ * <p>The membership in force is the one of the last CONFIG entry in the log, committed or not (dissertation §4.1),
+ * else the snapshot's. Cutting a CONFIG entry off (a follower replacing a conflicting suffix) rolls the membership
+ * back to the previous one: several Raft libraries shipped that bug (canonical/raft #250).
  */
 final class RaftLog {
+    /** entries.get(i) has index snapshot.index() + 1 + i. */
     private final ArrayList<Entry> entries = new ArrayList<>();
+    /** Indexes of the CONFIG entries in {@link #entries}, ascending. */
+    private final ArrayList<Long> configIndexes = new ArrayList<>();
+    private SnapshotMeta snapshot;
     /** Last index durable on this member's disk. */
     long persistedIndex;
     /** Highest index known committed. */
@@ -19,41 +26,60 @@ final class RaftLog {
     /** Last index handed to the state machine. */
     long applied;
 
-    RaftLog(List<Entry> durable, long committed, long applied) {
+    RaftLog(SnapshotMeta snapshot, List<Entry> durable, long committed, long applied) {
+        this.snapshot = snapshot;
         for (Entry e : durable) {
-            Invariants.check(e.index() == entries.size() + 1L, "recovered log not consecutive at %d", e.index());
-            entries.add(e);
+            Invariants.check(e.index() == lastIndex() + 1, "recovered log not consecutive at %d", e.index());
+            add(e);
         }
         this.persistedIndex = lastIndex();
-        this.applied = applied;
-        this.committed = Math.max(committed, applied);
+        this.applied = Math.max(applied, snapshot.index());
+        this.committed = Math.max(Math.max(committed, this.applied), snapshot.index());
         if (this.committed > lastIndex()) {
             throw new IllegalStateException("the state machine or hard state says index " + this.committed
                     + " is committed but the durable log ends at " + lastIndex() + ": the log lost entries");
         }
     }
 
+    SnapshotMeta snapshot() {
+        return snapshot;
+    }
+
+    long firstIndex() {
+        return snapshot.index() + 1;
+    }
+
     long lastIndex() {
-        return entries.size();
+        return snapshot.index() + entries.size();
     }
 
     long lastTerm() {
         return term(lastIndex());
     }
 
-    /** Term of the entry at {@code index}, 0 for index 0, -1 when the log does not reach it. */
+    /**
+     * Term of the entry at {@code index}: 0 for index 0, the snapshot's term at its index, -1 when the log does not
+     * reach it or it was compacted away.
+     */
     long term(long index) {
-        if (index == 0) {
-            return 0;
+        if (index == snapshot.index()) {
+            return snapshot.term();
         }
-        if (index < 0 || index > lastIndex()) {
+        if (index < snapshot.index() || index > lastIndex()) {
             return -1;
         }
-        return entries.get((int) (index - 1)).term();
+        return entries.get(offset(index)).term();
     }
 
+    private int offset(long index) {
+        return (int) (index - snapshot.index() - 1);
+    }
+
+    /** The entry at {@code index}; it must be in the log (not compacted). */
     Entry entry(long index) {
-        return entries.get((int) (index - 1));
+        Invariants.check(index > snapshot.index() && index <= lastIndex(), "entry %d outside log (%d, %d]",
+                index, snapshot.index(), lastIndex());
+        return entries.get(offset(index));
     }
 
     boolean matchTerm(long index, long term) {
@@ -68,7 +94,14 @@ final class RaftLog {
     void appendNew(Entry entry) {
         Invariants.check(entry.index() == lastIndex() + 1, "append at %d to log ending at %d",
                 entry.index(), lastIndex());
+        add(entry);
+    }
+
+    private void add(Entry entry) {
         entries.add(entry);
+        if (entry.type() == Entry.Type.CONFIG) {
+            configIndexes.add(entry.index());
+        }
     }
 
     /**
@@ -77,6 +110,9 @@ final class RaftLog {
      */
     long appendFromLeader(long prevIndex, List<Entry> incoming) {
         for (Entry e : incoming) {
+            if (e.index() <= snapshot.index()) {
+                continue; // compacted here, so committed, so it matches (leader completeness)
+            }
             long existing = term(e.index());
             if (existing == e.term()) {
                 continue;
@@ -92,20 +128,47 @@ final class RaftLog {
     }
 
     private void truncateFrom(long index) {
-        entries.subList((int) (index - 1), entries.size()).clear();
+        entries.subList(offset(index), entries.size()).clear();
+        while (!configIndexes.isEmpty() && configIndexes.get(configIndexes.size() - 1) >= index) {
+            configIndexes.remove(configIndexes.size() - 1);
+        }
         persistedIndex = Math.min(persistedIndex, index - 1);
+    }
+
+    /** The membership in force: the last CONFIG entry's, else the snapshot's. */
+    Membership membership() {
+        if (configIndexes.isEmpty()) {
+            return snapshot.membership();
+        }
+        return Membership.decode(entry(configIndexes.get(configIndexes.size() - 1)).data());
+    }
+
+    /** Index of the last CONFIG entry, or the snapshot index when none is in the log. */
+    long lastConfigIndex() {
+        return configIndexes.isEmpty() ? snapshot.index() : configIndexes.get(configIndexes.size() - 1);
+    }
+
+    /** The membership in force at {@code index} (which must be at or after the snapshot). */
+    Membership membershipAt(long index) {
+        for (int i = configIndexes.size() - 1; i >= 0; i--) {
+            if (configIndexes.get(i) <= index) {
+                return Membership.decode(entry(configIndexes.get(i)).data());
+            }
+        }
+        return snapshot.membership();
     }
 
     /**
      * The largest index at or below {@code index} whose term is at most {@code term}: where a log that has
      * {@code term} at {@code index} may match ours. Lets the leader skip a whole conflicting term per round trip.
+     * Stops at the snapshot index, below which terms are unknown.
      */
     long lastIndexWithTermAtMost(long index, long term) {
         long i = Math.min(index, lastIndex());
-        while (i > 0 && term(i) > term) {
+        while (i > snapshot.index() && term(i) > term) {
             i--;
         }
-        return i;
+        return Math.max(i, snapshot.index());
     }
 
     /** Entries in [from, lastIndex], at most about {@code bytesMax} bytes but at least one entry if any. */
@@ -113,7 +176,8 @@ final class RaftLog {
         if (from > lastIndex()) {
             return List.of();
         }
-        int start = (int) (from - 1);
+        Invariants.check(from > snapshot.index(), "slice from compacted index %d", from);
+        int start = offset(from);
         int end = start;
         long bytes = 0;
         while (end < entries.size()) {
@@ -131,7 +195,7 @@ final class RaftLog {
         if (through <= after) {
             return List.of();
         }
-        return List.copyOf(entries.subList((int) after, (int) through));
+        return List.copyOf(entries.subList(offset(after + 1), offset(through) + 1));
     }
 
     void commitTo(long index) {
@@ -139,5 +203,31 @@ final class RaftLog {
             Invariants.check(index <= lastIndex(), "commit %d beyond last index %d", index, lastIndex());
             committed = index;
         }
+    }
+
+    /**
+     * Drops entries up to {@code index}, which the state machine has captured in a snapshot; entries after it stay.
+     */
+    SnapshotMeta compact(long index) {
+        Invariants.check(index <= applied, "compact at %d beyond applied %d", index, applied);
+        if (index <= snapshot.index()) {
+            return snapshot;
+        }
+        SnapshotMeta meta = new SnapshotMeta(index, term(index), membershipAt(index));
+        int drop = offset(index) + 1;
+        entries.subList(0, drop).clear();
+        configIndexes.removeIf(i -> i <= index);
+        snapshot = meta;
+        return meta;
+    }
+
+    /** Replaces the whole log with a leader's snapshot (its entries are not in our log, or conflict). */
+    void restore(SnapshotMeta meta) {
+        entries.clear();
+        configIndexes.clear();
+        snapshot = meta;
+        committed = meta.index();
+        applied = meta.index();
+        persistedIndex = meta.index();
     }
 }

@@ -2,6 +2,7 @@ package io.kvstore.raft.log;
 
 import io.kvstore.raft.core.Entry;
 import io.kvstore.raft.core.HardState;
+import io.kvstore.raft.core.SnapshotMeta;
 import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
@@ -164,6 +165,16 @@ public final class SegmentedLogStore implements LogStore {
     }
 
     /** Closes the current segment. Unsynced appends are dropped, as a crash would. Idempotent. */
+    @Override
+    public void compact(SnapshotMeta snapshot) {
+        throw new UnsupportedOperationException("log compaction is being implemented");
+    }
+
+    @Override
+    public void installSnapshot(SnapshotMeta snapshot) {
+        throw new UnsupportedOperationException("snapshot installation is being implemented");
+    }
+
     @Override
     public void close() throws IOException {
         if (phase == Phase.CLOSED) {

@@ -173,8 +173,8 @@ class ElectionScenarioTest {
         long lastIndex = net.status("3").lastIndex();
         int mark = net.mark();
         for (boolean preVote : new boolean[] {true, false}) {
-            net.send(new RequestVote("3", "2", term + 1, lastIndex, term, preVote));
-            net.send(new RequestVote("3", "1", term + 1, lastIndex, term, preVote));
+            net.send(new RequestVote("3", "2", term + 1, lastIndex, term, preVote, false));
+            net.send(new RequestVote("3", "1", term + 1, lastIndex, term, preVote, false));
             net.stabilize();
         }
         assertEquals(term, net.status("2").term());
@@ -187,7 +187,7 @@ class ElectionScenarioTest {
             net.tick("2");
         }
         net.stabilize();
-        net.send(new RequestVote("3", "2", term + 1, lastIndex, term, false));
+        net.send(new RequestVote("3", "2", term + 1, lastIndex, term, false, false));
         net.stabilize();
         assertEquals(term + 1, net.status("2").term(), "out of lease, the request is heard\n" + net.transcript());
     }

@@ -29,9 +29,9 @@ class MessageFilteringScenarioTest {
         List<Message> ignored = List.of(
                 new AppendEntries("9", "2", term + 5, before.lastIndex(), term, List.of(foreign), before.lastIndex()),
                 new Heartbeat("9", "2", term + 5, before.lastIndex(), 1),
-                new RequestVote("9", "2", term + 5, 100, term + 5, false),
+                new RequestVote("9", "2", term + 5, 100, term + 5, false, false),
                 new AppendEntries("1", "3", term + 5, before.lastIndex(), term, List.of(foreign), 0),
-                new RequestVote("3", "1", term + 5, 100, term + 5, false));
+                new RequestVote("3", "1", term + 5, 100, term + 5, false, false));
         for (Message m : ignored) {
             net.core("2").step(m);
             assertFalse(net.core("2").hasReady(), "no answer, no state change for " + ScenarioNetwork.describe(m));

@@ -39,7 +39,7 @@ class RestartScenarioTest {
     @Test
     void restartedMemberDoesNotVoteTwiceInATerm() {
         ScenarioNetwork net = ScenarioNetwork.of(3);
-        net.core("3").step(new RequestVote("1", "3", 5, 0, 0, false));
+        net.core("3").step(new RequestVote("1", "3", 5, 0, 0, false, false));
         Ready ready = net.core("3").ready();
         assertEquals(new HardState(5, "1", 0), ready.hardState());
         assertTrue(ready.messagesBeforePersist().isEmpty(), "a vote is not sent before it is durable");
@@ -47,7 +47,7 @@ class RestartScenarioTest {
         net.handle("3", ready);
 
         net.restart("3");
-        net.send(new RequestVote("2", "3", 5, 0, 0, false));
+        net.send(new RequestVote("2", "3", 5, 0, 0, false, false));
         int mark = net.mark();
         net.deliverPending(); // the request, and the answer to 1 queued before the restart
         net.handleReadies("3");

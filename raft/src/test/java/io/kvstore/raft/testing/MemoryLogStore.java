@@ -2,6 +2,7 @@ package io.kvstore.raft.testing;
 
 import io.kvstore.raft.core.Entry;
 import io.kvstore.raft.core.HardState;
+import io.kvstore.raft.core.SnapshotMeta;
 import io.kvstore.raft.log.LogStore;
 import io.kvstore.raft.log.RecoveredLog;
 import java.util.ArrayList;
@@ -9,14 +10,16 @@ import java.util.List;
 
 /** A {@link LogStore} in memory, for runtime tests that are not about durability. Counts syncs. */
 public final class MemoryLogStore implements LogStore {
+    /** entries.get(i) has index snapshot.index() + 1 + i. */
     private final List<Entry> entries = new ArrayList<>();
     private HardState hardState = HardState.EMPTY;
+    private SnapshotMeta snapshot = SnapshotMeta.NONE;
     private int syncs;
     private boolean closed;
 
     @Override
-    public RecoveredLog recover() {
-        return new RecoveredLog(hardState, entries);
+    public synchronized RecoveredLog recover() {
+        return new RecoveredLog(hardState, snapshot, entries);
     }
 
     @Override
@@ -24,9 +27,10 @@ public final class MemoryLogStore implements LogStore {
         if (appended.isEmpty()) {
             return;
         }
-        int keep = (int) appended.get(0).index() - 1;
-        if (keep > entries.size()) {
-            throw new IllegalStateException("gap before index " + appended.get(0).index());
+        long first = appended.get(0).index();
+        int keep = (int) (first - snapshot.index() - 1);
+        if (keep > entries.size() || keep < 0) {
+            throw new IllegalArgumentException("append at " + first + " does not continue the log");
         }
         entries.subList(keep, entries.size()).clear();
         entries.addAll(appended);
@@ -35,6 +39,19 @@ public final class MemoryLogStore implements LogStore {
     @Override
     public synchronized void saveHardState(HardState state) {
         hardState = state;
+    }
+
+    @Override
+    public synchronized void compact(SnapshotMeta meta) {
+        int drop = (int) Math.min(entries.size(), Math.max(0, meta.index() - snapshot.index()));
+        entries.subList(0, drop).clear();
+        snapshot = meta;
+    }
+
+    @Override
+    public synchronized void installSnapshot(SnapshotMeta meta) {
+        entries.clear();
+        snapshot = meta;
     }
 
     @Override

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.protobuf.ByteString;
 import io.kvstore.raft.core.Entry;
+import io.kvstore.raft.core.Membership;
 import io.kvstore.raft.core.Message;
+import io.kvstore.raft.core.SnapshotMeta;
+import java.util.Set;
 import io.kvstore.raft.transport.wire.Frame;
 import io.kvstore.raft.transport.wire.Hello;
 import java.util.ArrayList;
@@ -51,14 +54,21 @@ class MessageCodecTest {
         String from = member(r);
         String to = member(r);
         long term = nonNegative(r);
-        return switch (r.nextInt(6)) {
-            case 0 -> new Message.RequestVote(from, to, term, nonNegative(r), nonNegative(r), r.nextBoolean());
+        return switch (r.nextInt(10)) {
+            case 0 -> new Message.RequestVote(from, to, term, nonNegative(r), nonNegative(r), r.nextBoolean(),
+                    r.nextBoolean());
             case 1 -> new Message.RequestVoteResponse(from, to, term, r.nextBoolean(), r.nextBoolean());
             case 2 -> appendEntries(r, from, to, term);
             case 3 -> new Message.AppendEntriesResponse(from, to, term, r.nextBoolean(), nonNegative(r),
                     nonNegative(r), nonNegative(r));
             case 4 -> new Message.Heartbeat(from, to, term, nonNegative(r), nonNegative(r));
-            default -> new Message.HeartbeatResponse(from, to, term, nonNegative(r));
+            case 5 -> new Message.HeartbeatResponse(from, to, term, nonNegative(r));
+            case 6 -> new Message.InstallSnapshot(from, to, term, new SnapshotMeta(nonNegative(r), nonNegative(r),
+                    new Membership(Set.of(member(r) + "v"), r.nextBoolean() ? Set.of(member(r) + "l") : Set.of())));
+            case 7 -> new Message.TimeoutNow(from, to, term);
+            case 8 -> new Message.ReadIndexRequest(from, to, term, nonNegative(r));
+            default -> new Message.ReadIndexResponse(from, to, term, nonNegative(r),
+                    r.nextBoolean() ? -1 : nonNegative(r));
         };
     }
 
@@ -68,7 +78,7 @@ class MessageCodecTest {
         List<Entry> entries = new ArrayList<>(count);
         long entryTerm = Math.max(1, term);
         for (int i = 0; i < count; i++) {
-            Entry.Type type = r.nextBoolean() ? Entry.Type.NOOP : Entry.Type.COMMAND;
+            Entry.Type type = Entry.Type.values()[r.nextInt(Entry.Type.values().length)];
             byte[] data = new byte[type == Entry.Type.NOOP ? 0 : r.nextInt(0, 64)];
             r.nextBytes(data);
             entries.add(new Entry(prevIndex + 1 + i, entryTerm, type, ByteString.copyFrom(data)));
