@@ -1,7 +1,6 @@
 package io.kvstore.raft.core;
 
 import com.google.protobuf.ByteString;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -95,7 +94,7 @@ public record Membership(Set<String> voters, Set<String> learners) {
     }
 
     public static Membership decode(ByteString data) {
-        String text = data.toString(StandardCharsets.UTF_8);
+        String text = data.toStringUtf8();
         String[] parts = text.split(";", -1);
         if (parts.length != 2 || !parts[0].startsWith("voters=") || !parts[1].startsWith("learners=")) {
             throw new IllegalArgumentException("not a membership: '" + text + "'");

@@ -3,10 +3,11 @@ package io.kvstore.raft.core;
 /**
  * The leader's view of one follower's log (etcd calls the same idea "progress"). In PROBE the leader sends one
  * AppendEntries at a time until it finds where the logs match; in REPLICATE it streams entries optimistically,
- * bounded by {@link Inflights}.
+ * bounded by {@link Inflights}; in SNAPSHOT the follower needs entries the leader compacted away, and the leader
+ * waits while the runtimes transfer a snapshot.
  */
 final class Progress {
-    enum State { PROBE, REPLICATE }
+    enum State { PROBE, REPLICATE, SNAPSHOT }
 
     long match;
     long next;
@@ -17,6 +18,9 @@ final class Progress {
     boolean recentActive;
     /** Highest heartbeat round this follower has answered: confirms read indexes up to that round. */
     long ackedRound;
+    /** SNAPSHOT only: the index of the snapshot being installed, and ticks spent waiting for it. */
+    long pendingSnapshot;
+    int snapshotTicks;
     final Inflights inflights;
 
     Progress(long next, int inflightMsgsMax, long inflightBytesMax) {
@@ -25,7 +29,11 @@ final class Progress {
     }
 
     boolean paused() {
-        return state == State.PROBE ? probeSent : inflights.full();
+        return switch (state) {
+            case PROBE -> probeSent;
+            case REPLICATE -> inflights.full();
+            case SNAPSHOT -> true;
+        };
     }
 
     /** Records an acknowledgement of {@code index}; returns whether the match index moved. */
@@ -46,6 +54,9 @@ final class Progress {
      * highest index that may match. Returns false for a stale rejection (one that answers an older message).
      */
     boolean rejected(long rejected, long matchHint) {
+        if (state == State.SNAPSHOT) {
+            return false; // answers to appends sent before the snapshot; the snapshot's answer moves us on
+        }
         if (state == State.REPLICATE) {
             if (rejected <= match) {
                 return false;
@@ -65,6 +76,13 @@ final class Progress {
         state = State.PROBE;
         next = match + 1;
         probeSent = false;
+        inflights.reset();
+    }
+
+    void becomeSnapshot(long index) {
+        state = State.SNAPSHOT;
+        pendingSnapshot = index;
+        snapshotTicks = 0;
         inflights.reset();
     }
 

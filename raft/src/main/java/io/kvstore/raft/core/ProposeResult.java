@@ -8,6 +8,9 @@ public sealed interface ProposeResult {
     /** This member is not the leader; {@code leaderHint} is the leader it knows of, or {@code null}. */
     record NotLeader(String leaderHint) implements ProposeResult {}
 
-    /** The leader refuses more uncommitted data until the quorum catches up; retry later. */
+    /** The leader cannot take this proposal now (too much uncommitted data, a transfer or change under way); retry. */
     record Busy(String reason) implements ProposeResult {}
+
+    /** The proposal can never succeed as asked (e.g. removing a member that is not in the cluster). */
+    record Rejected(String reason) implements ProposeResult {}
 }

@@ -7,8 +7,10 @@ import java.util.Set;
  * Configuration of one member's protocol core. Validated once at construction. Time is in ticks: the core has no
  * clock, its runtime calls {@link RaftCore#tick()} every tick interval.
  *
- * @param id this member's id; must be one of {@code voters}
- * @param voters ids of all voting members, this one included
+ * @param id this member's id; must be one of {@code voters} unless that is empty
+ * @param voters the bootstrap membership: ids of the voting members of a new cluster, this one included. Used only
+ *     until the log or a snapshot records a membership; empty for a member that joins an existing cluster (it
+ *     learns the membership from the leader)
  * @param electionTicks ticks without hearing from a leader before a follower campaigns; the actual timeout is
  *     randomized in {@code [electionTicks, 2 * electionTicks)} so split votes resolve. Must exceed heartbeatTicks.
  * @param heartbeatTicks ticks between a leader's heartbeats
@@ -30,7 +32,8 @@ public record RaftConfig(String id, Set<String> voters, int electionTicks, int h
     public RaftConfig {
         Objects.requireNonNull(id, "id");
         voters = Set.copyOf(voters);
-        if (!voters.contains(id)) {
+        Membership.checkId(id);
+        if (!voters.isEmpty() && !voters.contains(id)) {
             throw new IllegalArgumentException("id '" + id + "' is not among voters " + voters);
         }
         if (heartbeatTicks < 1) {
@@ -51,9 +54,5 @@ public record RaftConfig(String id, Set<String> voters, int electionTicks, int h
      */
     public static RaftConfig defaults(String id, Set<String> voters) {
         return new RaftConfig(id, voters, 20, 3, true, true, 256, 8L << 20, 1L << 20, 32L << 20);
-    }
-
-    public int quorum() {
-        return voters.size() / 2 + 1;
     }
 }

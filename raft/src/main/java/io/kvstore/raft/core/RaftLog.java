@@ -19,6 +19,8 @@ final class RaftLog {
     /** Indexes of the CONFIG entries in {@link #entries}, ascending. */
     private final ArrayList<Long> configIndexes = new ArrayList<>();
     private SnapshotMeta snapshot;
+    /** Bumped whenever the set of CONFIG entries changes, so the core re-reads the membership only then. */
+    private long configChanges;
     /** Last index durable on this member's disk. */
     long persistedIndex;
     /** Highest index known committed. */
@@ -101,6 +103,7 @@ final class RaftLog {
         entries.add(entry);
         if (entry.type() == Entry.Type.CONFIG) {
             configIndexes.add(entry.index());
+            configChanges++;
         }
     }
 
@@ -131,8 +134,13 @@ final class RaftLog {
         entries.subList(offset(index), entries.size()).clear();
         while (!configIndexes.isEmpty() && configIndexes.get(configIndexes.size() - 1) >= index) {
             configIndexes.remove(configIndexes.size() - 1);
+            configChanges++;
         }
         persistedIndex = Math.min(persistedIndex, index - 1);
+    }
+
+    long configChanges() {
+        return configChanges;
     }
 
     /** The membership in force: the last CONFIG entry's, else the snapshot's. */
@@ -218,6 +226,7 @@ final class RaftLog {
         entries.subList(0, drop).clear();
         configIndexes.removeIf(i -> i <= index);
         snapshot = meta;
+        configChanges++;
         return meta;
     }
 
@@ -226,6 +235,7 @@ final class RaftLog {
         entries.clear();
         configIndexes.clear();
         snapshot = meta;
+        configChanges++;
         committed = meta.index();
         applied = meta.index();
         persistedIndex = meta.index();

@@ -7,6 +7,8 @@ import java.util.List;
  * <ol>
  *   <li>send {@link #messagesBeforePersist()} (a leader's AppendEntries: the leader writes its own log in parallel
  *       with its followers, dissertation §10.2.1);</li>
+ *   <li>when {@link #snapshot()} is non-null, install it: restore the state machine from the snapshot the runtime
+ *       received for it and record it in the log store ({@code installSnapshot}) before anything below;</li>
  *   <li>persist {@link #entriesToPersist()} (an entry at an index already in the log replaces it and everything
  *       after it) and {@link #hardState()} when non-null, then fsync;</li>
  *   <li>send {@link #messagesAfterPersist()} (votes and acknowledgements: they promise durable state);</li>
@@ -16,7 +18,8 @@ import java.util.List;
  * </ol>
  * No other call into the core may happen between {@link RaftCore#ready()} and {@link RaftCore#advance(Ready)}.
  */
-public record Ready(HardState hardState,
+public record Ready(SnapshotMeta snapshot,
+                    HardState hardState,
                     List<Entry> entriesToPersist,
                     List<Message> messagesBeforePersist,
                     List<Message> messagesAfterPersist,
@@ -31,6 +34,6 @@ public record Ready(HardState hardState,
     }
 
     public boolean needsSync() {
-        return hardState != null || !entriesToPersist.isEmpty();
+        return snapshot != null || hardState != null || !entriesToPersist.isEmpty();
     }
 }

@@ -102,7 +102,8 @@ class ReadIndexScenarioTest {
         net.tickUntil(() -> newLeader.equals(net.status("1").leaderId()), 2 * ELECTION_TICKS, newLeader);
         net.releaseAll();
         net.stabilize();
-        assertFalse(net.core("1").readIndex(10), "a follower refuses reads");
+        // A follower forwards a read to its leader (dissertation §6.4.1); the old request 9 must not resurface.
+        assertTrue(net.core("1").readIndex(10), "a follower with a leader forwards reads");
 
         // 1 leads again in a later term; the old request must not ride on the new term's heartbeats.
         net.isolate(newLeader);
@@ -113,6 +114,8 @@ class ReadIndexScenarioTest {
         assertTrue(net.core("1").readIndex(11));
         net.tickUntil(() -> net.readStates("1").stream().anyMatch(r -> r.requestId() == 11), 2 * ELECTION_TICKS,
                 "1", other);
-        assertTrue(net.readStates("1").stream().noneMatch(r -> r.requestId() == 9), net::transcript);
+        // Request 9 was answered as failed (-1) when 1 lost leadership, never confirmed.
+        assertTrue(net.readStates("1").stream().noneMatch(r -> r.requestId() == 9 && !r.failed()), net::transcript);
+        assertTrue(net.readStates("1").stream().anyMatch(r -> r.requestId() == 9 && r.failed()), net::transcript);
     }
 }

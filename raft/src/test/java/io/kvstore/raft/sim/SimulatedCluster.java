@@ -2,6 +2,8 @@ package io.kvstore.raft.sim;
 
 import com.google.protobuf.ByteString;
 import io.kvstore.raft.core.Entry;
+import io.kvstore.raft.core.Membership;
+import io.kvstore.raft.core.MembershipChange;
 import io.kvstore.raft.core.Message;
 import io.kvstore.raft.core.ProposeResult;
 import io.kvstore.raft.core.RaftConfig;
@@ -9,13 +11,13 @@ import io.kvstore.raft.core.RaftCore;
 import io.kvstore.raft.core.ReadState;
 import io.kvstore.raft.core.Ready;
 import io.kvstore.raft.core.Role;
+import io.kvstore.raft.core.SnapshotMeta;
 import io.kvstore.raft.log.CorruptLogException;
 import io.kvstore.raft.log.RecoveredLog;
 import io.kvstore.raft.log.SegmentedLogStore;
 import io.kvstore.raft.log.SimulatedDisk;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Random;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,18 +26,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.random.RandomGenerator;
+import java.util.Random;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.random.RandomGenerator;
 
 /**
- * A whole raft cluster in one thread: real {@link RaftCore}s, a simulated network that drops, duplicates, delays
- * (and so reorders) messages and partitions members, crashes that lose everything not fsynced (sometimes in the
- * middle of handling a Ready: after the leader's appends went out, before its own write), and a client that
- * proposes and reads. Everything random comes from one seed, so a failing run replays exactly.
+ * A whole raft cluster in one thread: real {@link RaftCore}s on the real WAL over simulated disks, a simulated
+ * network that drops, duplicates, delays (and so reorders) messages and partitions members, crashes that lose
+ * everything not fsynced (sometimes in the middle of handling a Ready), bit flips that recovery must catch, and an
+ * operator and a client that change membership, transfer leadership, compact logs, propose and read. Everything
+ * random comes from one seed, so a failing run replays exactly.
  *
  * <p>Time is in units; a member ticks every {@link #UNITS_PER_TICK} units at its own phase. A {@link SafetyChecker}
- * runs after every event.
+ * runs after every event. This harness is long because it plays every role around the cores (disk, network,
+ * runtime, state machine, snapshot transfer, operator, client); each section is marked.
  */
 final class SimulatedCluster {
     static final int UNITS_PER_TICK = 10;
@@ -43,17 +50,23 @@ final class SimulatedCluster {
     private static final long SEGMENT_BYTES = 2048;
     /** Size of the WAL's sync marker record: length, checksum, type, offset, sequence. */
     private static final long SYNC_MARKER_BYTES = 4 + 4 + 1 + 8 + 8;
+    /** Members beyond the initial ones that the operator can add; they start outside the cluster. */
+    private static final int SPARE_MEMBERS = 2;
 
-    /** Fault rates for the safety phase; all drawn from the seed so runs differ in character. */
+    /** Fault and operation rates for the safety phase; all drawn from the seed so runs differ in character. */
     record Faults(double dropP, double duplicateP, int delayUnitsMax, double longDelayP, double crashPerTickP,
-                  double midReadyCrashP, double bitFlipP, double partitionPerTickP, double healPerTickP) {
+                  double midReadyCrashP, double bitFlipP, double partitionPerTickP, double healPerTickP,
+                  double membershipPerTickP, double transferPerTickP, int compactEveryEntries) {
         static Faults random(RandomGenerator r) {
             return new Faults(r.nextDouble() * 0.2, r.nextDouble() * 0.05, 2 + r.nextInt(40), r.nextDouble() * 0.1,
                     r.nextDouble() * 0.01, r.nextDouble() * 0.05, r.nextDouble() * 0.3, r.nextDouble() * 0.02,
-                    0.02 + r.nextDouble() * 0.05);
+                    0.02 + r.nextDouble() * 0.05, r.nextDouble() * 0.03, r.nextDouble() * 0.01,
+                    r.nextInt(4) == 0 ? Integer.MAX_VALUE : 3 + r.nextInt(40));
         }
 
-        static final Faults NONE = new Faults(0, 0, 5, 0, 0, 0, 0, 0, 1);
+        Faults quiet() {
+            return new Faults(0, 0, 5, 0, 0, 0, 0, 0, 1, 0, 0, compactEveryEntries);
+        }
     }
 
     private final class Member {
@@ -63,7 +76,9 @@ final class SimulatedCluster {
         final int tickPhase;
         RaftCore core;
         /** The state machine, durable as soon as an entry is applied (it fsyncs its applied index with the data). */
-        final List<Entry> applied = new ArrayList<>();
+        List<Entry> applied = new ArrayList<>();
+        /** Durable snapshots this member holds (taken locally or received), by index. */
+        final TreeMap<Long, List<Entry>> snapshots = new TreeMap<>();
         /** Proposals accepted by this member, by index: acknowledged when the same entry is applied here. */
         final Map<Long, Proposal> proposals = new HashMap<>();
         /** Read requests this member accepted, by request id: the minimum index a correct answer must reach. */
@@ -88,6 +103,7 @@ final class SimulatedCluster {
     final long seed;
     private final RandomGenerator random;
     private final Map<String, Member> members = new LinkedHashMap<>();
+    private final Set<String> initialVoters = new TreeSet<>();
     private final PriorityQueue<Event> events = new PriorityQueue<>(
             (a, b) -> a.time != b.time ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
     private final Set<String> blockedLinks = new HashSet<>();
@@ -102,7 +118,7 @@ final class SimulatedCluster {
     private long ackedMaxIndex;
     private final List<Proposal> acked = new ArrayList<>();
     /** What the run exercised, so a test can show the faults really happened. */
-    final Map<String, Long> stats = new java.util.TreeMap<>();
+    final Map<String, Long> stats = new TreeMap<>();
 
     private void count(String what) {
         stats.merge(what, 1L, Long::sum);
@@ -113,17 +129,16 @@ final class SimulatedCluster {
         this.random = new SplittableRandom(seed);
         this.faults = faults;
         this.traceEnabled = traceEnabled;
-        Set<String> ids = new HashSet<>();
         for (int i = 1; i <= size; i++) {
-            ids.add("m" + i);
+            initialVoters.add("m" + i);
         }
-        for (int i = 1; i <= size; i++) {
+        for (int i = 1; i <= size + SPARE_MEMBERS; i++) {
             Member m = new Member("m" + i, random.nextInt(UNITS_PER_TICK));
             members.put(m.id, m);
         }
-        this.checker = new SafetyChecker(this::describe);
+        this.checker = new SafetyChecker(this::describe, Membership.ofVoters(initialVoters));
         for (Member m : members.values()) {
-            start(m, ids);
+            start(m);
             scheduleTick(m);
         }
     }
@@ -136,6 +151,7 @@ final class SimulatedCluster {
         for (long t = now - now % UNITS_PER_TICK + UNITS_PER_TICK; t < end; t += UNITS_PER_TICK) {
             long at = t;
             schedule(at, this::injectFaults);
+            schedule(at + 3, this::operatorActs);
             schedule(at + 5, this::clientActs);
         }
         runUntil(end);
@@ -143,15 +159,14 @@ final class SimulatedCluster {
 
     /**
      * The liveness phase: faults stop, every member restarts and every link heals. Within {@code ticksMax} a
-     * leader must commit a fresh proposal and every member must apply everything acknowledged.
+     * leader must commit a fresh proposal and every member of its cluster must apply everything committed.
      */
     void converge(int ticksMax) {
-        faults = Faults.NONE;
+        faults = faults.quiet();
         blockedLinks.clear();
-        Set<String> ids = members.keySet();
         for (Member m : members.values()) {
             if (!m.up()) {
-                start(m, ids);
+                start(m);
             }
         }
         long deadline = now + (long) ticksMax * UNITS_PER_TICK;
@@ -159,11 +174,15 @@ final class SimulatedCluster {
         long proposedAt = -1;
         while (now < deadline) {
             runUntil(now + UNITS_PER_TICK);
-            if (allApplied(marker)) {
-                checker.checkAcknowledgedApplied(acked, appliedLogs());
+            Member leader = leader();
+            if (leader != null && allApplied(leader, marker)) {
+                Map<String, List<Entry>> logs = new HashMap<>();
+                for (String id : leader.core.membership().all()) {
+                    logs.put(id, members.get(id).applied);
+                }
+                checker.checkAcknowledgedApplied(acked, logs);
                 return;
             }
-            Member leader = leader();
             // (Re)propose when there is a leader and the last attempt is old: an attempt accepted by a leader that
             // was deposed right after may have been overwritten.
             if (leader != null && (proposedAt < 0 || now - proposedAt > 50L * UNITS_PER_TICK)
@@ -175,10 +194,11 @@ final class SimulatedCluster {
                 + " stopped; leader=" + (leader() == null ? "none" : leader().id) + "\n" + describe());
     }
 
-    private boolean allApplied(ByteString marker) {
-        long target = -1;
-        for (Member m : members.values()) {
-            List<Entry> log = m.applied;
+    /** Every member of the leader's cluster has applied the marker, and all have applied the same entries. */
+    private boolean allApplied(Member leader, ByteString marker) {
+        long size = -1;
+        for (String id : leader.core.membership().all()) {
+            List<Entry> log = members.get(id).applied;
             boolean has = false;
             for (int i = log.size() - 1; i >= 0 && i >= log.size() - 50; i--) {
                 if (log.get(i).data().equals(marker)) {
@@ -186,14 +206,10 @@ final class SimulatedCluster {
                     break;
                 }
             }
-            if (!has) {
+            if (!has || (size != -1 && size != log.size())) {
                 return false;
             }
-            if (target == -1) {
-                target = log.size();
-            } else if (target != log.size()) {
-                return false;
-            }
+            size = log.size();
         }
         return true;
     }
@@ -207,12 +223,6 @@ final class SimulatedCluster {
             }
         }
         return found;
-    }
-
-    private Map<String, List<Entry>> appliedLogs() {
-        Map<String, List<Entry>> logs = new HashMap<>();
-        members.values().forEach(m -> logs.put(m.id, m.applied));
-        return logs;
     }
 
     private void runUntil(long end) {
@@ -240,9 +250,9 @@ final class SimulatedCluster {
         });
     }
 
-    // ---------------------------------------------------------------- members
+    // ---------------------------------------------------------------- members: start, crash, recovery
 
-    private void start(Member m, Set<String> ids) {
+    private void start(Member m) {
         m.store = new SegmentedLogStore(m.disk, SEGMENT_BYTES);
         RecoveredLog recovered = recover(m);
         if (random.nextDouble() < faults.bitFlipP()) {
@@ -253,15 +263,23 @@ final class SimulatedCluster {
             m.store = new SegmentedLogStore(m.disk, SEGMENT_BYTES);
             recovered = recover(m);
         }
+        SnapshotMeta snap = recovered.snapshot();
+        if (m.applied.size() < snap.index()) {
+            // The log recorded an installed snapshot, but the crash came before the state machine was restored
+            // from it: restore now from the durable copy, as the runtime does at start.
+            m.applied = new ArrayList<>(m.snapshots.get(snap.index()));
+            count("snapshotRestoresAtStart");
+        }
+        Set<String> bootstrap = initialVoters.contains(m.id) ? initialVoters : Set.of();
         // Small windows and messages so flow control, batching and probing all happen in short runs.
-        RaftConfig config = new RaftConfig(m.id, ids, 10, 2, true, true, 8, 64 * 1024, 4 * 1024, 1 << 20);
-        m.core = new RaftCore(config, recovered.hardState(), recovered.entries(), m.applied.size(),
+        RaftConfig config = new RaftConfig(m.id, bootstrap, 10, 2, true, true, 8, 64 * 1024, 4 * 1024, 1 << 20);
+        m.core = new RaftCore(config, recovered.hardState(), snap, recovered.entries(), m.applied.size(),
                 new SplittableRandom(random.nextLong()));
         m.lastRole = Role.FOLLOWER;
         m.lastTerm = recovered.hardState().term();
         checker.onRestart(m.id, m.core);
-        trace("start " + m.id + " term=" + recovered.hardState().term() + " log=" + recovered.entries().size()
-                + " applied=" + m.applied.size());
+        trace("start " + m.id + " term=" + recovered.hardState().term() + " snapshot=" + snap.index()
+                + " log=" + recovered.entries().size() + " applied=" + m.applied.size());
     }
 
     private static void closeStore(Member m) {
@@ -317,18 +335,19 @@ final class SimulatedCluster {
         m.reads.clear();
         trace("crash " + m.id);
         long downUnits = (1 + random.nextInt(60)) * (long) UNITS_PER_TICK;
-        Set<String> ids = members.keySet();
         schedule(now + downUnits, () -> {
             if (!m.up()) {
-                start(m, ids);
+                start(m);
             }
         });
     }
 
+    // ---------------------------------------------------------------- the runtime around each core
+
     private void handleReady(Member m) {
         while (m.up() && m.core.hasReady()) {
             Ready r = m.core.ready();
-            r.messagesBeforePersist().forEach(this::send);
+            r.messagesBeforePersist().forEach(msg -> send(m, msg));
             if (random.nextDouble() < faults.midReadyCrashP() && r.needsSync()) {
                 count("crashesBeforeFsync");
                 if (random.nextBoolean()) {
@@ -340,24 +359,36 @@ final class SimulatedCluster {
                 return;
             }
             persist(m, r);
+            if (r.snapshot() != null) {
+                // The log marker is durable; now restore the state machine from the staged snapshot.
+                m.applied = new ArrayList<>(m.snapshots.get(r.snapshot().index()));
+                checker.onSnapshotRestored(m.id, m.applied);
+                count("snapshotsInstalled");
+            }
             checker.onPersisted(m.id, m.core, r.entriesToPersist());
-            r.messagesAfterPersist().forEach(this::send);
+            r.messagesAfterPersist().forEach(msg -> send(m, msg));
             for (Entry e : r.committedEntries()) {
                 apply(m, e);
             }
             for (ReadState rs : r.readStates()) {
                 Long required = m.reads.remove(rs.requestId());
-                if (required != null) {
-                    count("readsConfirmed");
+                if (required != null && rs.failed()) {
+                    count("readsFailed");
+                } else if (required != null) {
+                    count(m.core.status().role() == Role.LEADER ? "readsConfirmed" : "followerReadsConfirmed");
                     checker.checkReadIndex(m.id, rs.index(), required);
                 }
             }
             m.core.advance(r);
+            maybeCompact(m);
         }
     }
 
     private static void persist(Member m, Ready r) {
         try {
+            if (r.snapshot() != null) {
+                m.store.installSnapshot(r.snapshot());
+            }
             m.store.append(r.entriesToPersist());
             if (r.hardState() != null) {
                 m.store.saveHardState(r.hardState());
@@ -380,19 +411,46 @@ final class SimulatedCluster {
         Proposal p = m.proposals.remove(e.index());
         if (p != null && p.term() == e.term() && p.data().equals(e.data())) {
             acked.add(p);
-            count("writesAcknowledged");
             ackedMaxIndex = Math.max(ackedMaxIndex, p.index());
+            count("writesAcknowledged");
             checker.onAcknowledged(p.index(), p.term(), p.data());
         }
     }
 
+    /** The state machine snapshots every few entries; then the core and the log drop what it covers. */
+    private void maybeCompact(Member m) {
+        long applied = m.applied.size();
+        if (applied - m.core.snapshot().index() < faults.compactEveryEntries() || Boolean.getBoolean("sim.noCompact")) {
+            return;
+        }
+        m.snapshots.put(applied, List.copyOf(m.applied));
+        SnapshotMeta meta = m.core.compact(applied);
+        try {
+            m.store.compact(meta);
+            m.store.sync();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        // Keep only snapshots the log may still name (the latest few); older ones are garbage.
+        while (m.snapshots.size() > 3) {
+            m.snapshots.pollFirstEntry();
+        }
+        count("compactions");
+    }
+
     // ---------------------------------------------------------------- network
 
-    private void send(Message msg) {
+    private void send(Member from, Message msg) {
         count("messagesSent");
         if (random.nextDouble() < faults.dropP()) {
             count("messagesDropped");
             return;
+        }
+        // A snapshot offer carries the sender's snapshot data with it, as the runtime's snapshot stream would.
+        List<Entry> snapshotData = msg instanceof Message.InstallSnapshot is
+                ? from.snapshots.get(is.meta().index()) : null;
+        if (msg instanceof Message.InstallSnapshot && snapshotData == null) {
+            throw new AssertionError(from.id + " offered a snapshot it does not hold: " + msg + "\n" + describe());
         }
         int copies = random.nextDouble() < faults.duplicateP() ? 2 : 1;
         for (int i = 0; i < copies; i++) {
@@ -400,20 +458,24 @@ final class SimulatedCluster {
             // terms are where commit-rule bugs (Raft paper Figure 8) show.
             int delayMax = random.nextDouble() < faults.longDelayP() ? 30 * UNITS_PER_TICK : faults.delayUnitsMax();
             long delay = 1 + random.nextInt(delayMax);
-            schedule(now + delay, () -> deliver(msg));
+            schedule(now + delay, () -> deliver(msg, snapshotData));
         }
     }
 
-    private void deliver(Message msg) {
+    private void deliver(Message msg, List<Entry> snapshotData) {
         Member to = members.get(msg.to());
         if (to == null || !to.up() || blockedLinks.contains(msg.from() + ">" + msg.to())) {
             return;
+        }
+        if (snapshotData != null) {
+            // Staged durably before the core hears of it, as the runtime does.
+            to.snapshots.put(((Message.InstallSnapshot) msg).meta().index(), snapshotData);
         }
         to.core.step(msg);
         handleReady(to);
     }
 
-    // ---------------------------------------------------------------- faults and client
+    // ---------------------------------------------------------------- faults, operator and client
 
     private void injectFaults() {
         List<Member> all = new ArrayList<>(members.values());
@@ -457,6 +519,57 @@ final class SimulatedCluster {
         }
         count("partitions");
         trace("partition kind=" + kind + " blocked=" + blockedLinks);
+    }
+
+    /** Membership changes and leadership transfers, asked of whoever currently leads. */
+    private void operatorActs() {
+        Member leader = leader();
+        if (leader == null) {
+            return;
+        }
+        if (random.nextDouble() < faults.membershipPerTickP()) {
+            MembershipChange change = randomChange(leader.core.membership());
+            if (change != null) {
+                ProposeResult result = leader.core.proposeMembershipChange(change);
+                trace("membership " + change + " at " + leader.id + ": " + result);
+                if (result instanceof ProposeResult.Accepted) {
+                    count("membershipChanges");
+                }
+                handleReady(leader);
+            }
+        }
+        if (leader.up() && random.nextDouble() < faults.transferPerTickP()) {
+            List<String> voters = List.copyOf(leader.core.membership().voters());
+            String target = random.nextBoolean() ? null : voters.get(random.nextInt(voters.size()));
+            ProposeResult result = leader.core.transferLeadership(target);
+            trace("transfer to " + target + " at " + leader.id + ": " + result);
+            if (result instanceof ProposeResult.Accepted) {
+                count("transfers");
+            }
+            handleReady(leader);
+        }
+    }
+
+    private MembershipChange randomChange(Membership current) {
+        List<String> outside = new ArrayList<>();
+        for (String id : members.keySet()) {
+            if (!current.contains(id)) {
+                outside.add(id);
+            }
+        }
+        int kind = random.nextInt(3);
+        if (kind == 0 && !outside.isEmpty()) {
+            return new MembershipChange(MembershipChange.Kind.ADD_LEARNER, outside.get(random.nextInt(outside.size())));
+        }
+        if (kind == 1 && !current.learners().isEmpty()) {
+            List<String> learners = List.copyOf(current.learners());
+            return new MembershipChange(MembershipChange.Kind.PROMOTE, learners.get(random.nextInt(learners.size())));
+        }
+        List<String> all = current.all();
+        if (current.voters().size() > 1 || !current.learners().isEmpty()) {
+            return new MembershipChange(MembershipChange.Kind.REMOVE, all.get(random.nextInt(all.size())));
+        }
+        return null;
     }
 
     private void clientActs() {
@@ -520,7 +633,8 @@ final class SimulatedCluster {
         StringBuilder sb = new StringBuilder("seed=" + seed + " time=" + now + " blocked=" + blockedLinks + "\n");
         for (Member m : members.values()) {
             sb.append("  ").append(m.id).append(": ")
-                    .append(m.up() ? m.core.status().toString() : "DOWN")
+                    .append(m.up() ? m.core.status() + " " + m.core.membership()
+                            + " snapshot=" + m.core.snapshot().index() : "DOWN")
                     .append(" applied=").append(m.applied.size()).append('\n');
         }
         if (traceEnabled) {
@@ -530,9 +644,5 @@ final class SimulatedCluster {
             sb.append("(run with -Dsim.trace=true for an event trace)\n");
         }
         return sb.toString();
-    }
-
-    int acknowledgedCount() {
-        return acked.size();
     }
 }

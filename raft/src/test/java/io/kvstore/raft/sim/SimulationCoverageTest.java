@@ -24,7 +24,8 @@ class SimulationCoverageTest {
         }
         System.out.println("simulation coverage over 50 seeds: " + total);
         for (String what : new String[] {"crashes", "crashesBeforeFsync", "partitions", "messagesDropped",
-                "leadersElected", "writesAcknowledged", "readsConfirmed", "corruptionDetected"}) {
+                "leadersElected", "writesAcknowledged", "readsConfirmed", "corruptionDetected", "membershipChanges",
+                "transfers", "followerReadsConfirmed", "compactions", "snapshotsInstalled"}) {
             assertTrue(total.getOrDefault(what, 0L) >= 20, what + " happened too rarely: " + total);
         }
         assertTrue(total.get("leadersElected") > 100, "too few elections: " + total);
