@@ -1,6 +1,7 @@
 package io.kvstore.raft;
 
 import com.google.protobuf.ByteString;
+import io.kvstore.raft.core.Entry;
 import io.kvstore.raft.core.Message;
 import io.kvstore.raft.core.ProposeResult;
 import io.kvstore.raft.core.RaftCore;
@@ -64,6 +65,8 @@ final class RaftLoop implements Runnable {
     private final Map<Long, CompletableFuture<Long>> reads = new HashMap<>();
     private long nextReadId;
     private RaftStatus lastStatus;
+    /** Last log index made durable by a sync of this loop (or recovered): what may be applied before a sync. */
+    private long durableIndex;
 
     private volatile RaftStatus status;
     private volatile boolean stopping;
@@ -79,6 +82,7 @@ final class RaftLoop implements Runnable {
         this.onFatal = onFatal;
         this.status = core.status();
         this.lastStatus = status;
+        this.durableIndex = status.lastIndex(); // the core starts from the recovered, durable log
     }
 
     /** Latest status the loop published. Any thread. */
@@ -175,12 +179,30 @@ final class RaftLoop implements Runnable {
         }
     }
 
+    /**
+     * Handles each Ready in the order its Javadoc states, with one exception: committed entries that were already
+     * durable here before this Ready are handed to the apply thread first, before the sends and the fsync. They are
+     * committed (durable on a quorum, never overwritten) and on this member's disk, so applying them cannot get
+     * ahead of the local log, and their proposers need not wait for the fsync of newer, unrelated entries. On a
+     * busy leader that fsync is in every turn, so this takes one fsync off every commit's latency. Committed
+     * entries that arrive with this Ready (a follower learning the commit index with the entries) still wait for
+     * the fsync, because the state machine must never be ahead of the durable log.
+     */
     private void processReadies() throws IOException, InterruptedException {
         for (int i = 0; i < READIES_PER_TURN_MAX && core.hasReady(); i++) {
             Ready ready = core.ready();
+            List<Entry> toPersist = ready.entriesToPersist();
+            List<Entry> committed = ready.committedEntries();
+            // Entries at or after the first one to persist are (re)written by this Ready: not durable yet.
+            long durableBefore = toPersist.isEmpty() ? durableIndex
+                    : Math.min(durableIndex, toPersist.get(0).index() - 1);
+            int applyNow = countAtOrBelow(committed, durableBefore);
+            if (applyNow > 0) {
+                applyLoop.submitEntries(committed.subList(0, applyNow));
+            }
             ready.messagesBeforePersist().forEach(transport::send);
-            if (!ready.entriesToPersist().isEmpty()) {
-                logStore.append(ready.entriesToPersist());
+            if (!toPersist.isEmpty()) {
+                logStore.append(toPersist);
             }
             if (ready.hardState() != null) {
                 logStore.saveHardState(ready.hardState());
@@ -188,9 +210,12 @@ final class RaftLoop implements Runnable {
             if (ready.needsSync()) {
                 logStore.sync();
             }
+            if (!toPersist.isEmpty()) {
+                durableIndex = toPersist.get(toPersist.size() - 1).index();
+            }
             ready.messagesAfterPersist().forEach(transport::send);
-            if (!ready.committedEntries().isEmpty()) {
-                applyLoop.submitEntries(ready.committedEntries());
+            if (applyNow < committed.size()) {
+                applyLoop.submitEntries(committed.subList(applyNow, committed.size()));
             }
             for (ReadState readState : ready.readStates()) {
                 CompletableFuture<Long> future = reads.remove(readState.requestId());
@@ -200,6 +225,15 @@ final class RaftLoop implements Runnable {
             }
             core.advance(ready);
         }
+    }
+
+    /** How many of {@code entries} (consecutive indexes) have an index at or below {@code index}. */
+    private static int countAtOrBelow(List<Entry> entries, long index) {
+        if (entries.isEmpty()) {
+            return 0;
+        }
+        long count = index - entries.get(0).index() + 1;
+        return (int) Math.max(0, Math.min(entries.size(), count));
     }
 
     private void publishStatus() {

@@ -24,6 +24,12 @@ final class FrameDecoder extends MessageToMessageDecoder<ByteBuf> {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf buf, List<Object> out) throws IOException {
+        if (buf.nioBufferCount() == 1) {
+            // Parses the buffer's memory in place (protobuf copies the payloads out, it does not alias them), instead
+            // of through a stream that allocates a 4 KiB staging array per frame.
+            out.add(Frame.parseFrom(buf.nioBuffer()));
+            return;
+        }
         try (ByteBufInputStream in = new ByteBufInputStream(buf)) {
             out.add(Frame.parseFrom(in));
         }

@@ -26,8 +26,18 @@ final class FrameEncoder extends MessageToByteEncoder<Frame> {
 
     @Override
     protected void encode(ChannelHandlerContext ctx, Frame frame, ByteBuf out) throws IOException {
-        CodedOutputStream coded = CodedOutputStream.newInstance(new ByteBufOutputStream(out), 8192);
-        frame.writeTo(coded);
-        coded.flush();
+        int size = frame.getSerializedSize();
+        out.ensureWritable(size);
+        if (out.nioBufferCount() == 1) {
+            // Straight into the buffer's memory: no stream and no 8 KiB staging array per frame.
+            CodedOutputStream coded = CodedOutputStream.newInstance(out.nioBuffer(out.writerIndex(), size));
+            frame.writeTo(coded);
+            coded.checkNoSpaceLeft(); // the frame wrote exactly the size it reported
+            out.writerIndex(out.writerIndex() + size);
+        } else {
+            CodedOutputStream coded = CodedOutputStream.newInstance(new ByteBufOutputStream(out), size);
+            frame.writeTo(coded);
+            coded.flush();
+        }
     }
 }
