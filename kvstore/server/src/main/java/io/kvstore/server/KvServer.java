@@ -54,6 +54,7 @@ import org.slf4j.LoggerFactory;
 public final class KvServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KvServer.class);
+    private static final java.util.logging.Logger GRPC_LOGGER = java.util.logging.Logger.getLogger("io.grpc");
 
     /** Requests up to REQUEST_BYTES_MAX must arrive so the validator can answer REQUEST_TOO_LARGE with a reason;
      *  64 KiB on top covers the rest of the gRPC message. Bigger ones fail in gRPC with RESOURCE_EXHAUSTED. */
@@ -187,6 +188,11 @@ public final class KvServer implements AutoCloseable {
         return config.clientAddress();
     }
 
+    /** The client address {@code member} published through raft, as this member has applied it. */
+    public java.util.Optional<String> clientAddressOf(String member) {
+        return members.clientAddressOf(member);
+    }
+
     /** This member's raft status (role, term, leader), for operators and tests. */
     public io.kvstore.raft.core.RaftStatus raftStatus() {
         return raft.status();
@@ -237,6 +243,9 @@ public final class KvServer implements AutoCloseable {
      * error. Errors are one line on stderr.
      */
     public static void main(String[] args) throws InterruptedException {
+        // grpc-java logs through java.util.logging; at INFO it writes a stack trace per bad connection (port scans,
+        // garbage), which is noise for an operator. The logger is kept in a field: JUL holds loggers weakly.
+        GRPC_LOGGER.setLevel(java.util.logging.Level.WARNING);
         ServerConfig config;
         try {
             config = ServerCli.parse(args, System.getenv());
