@@ -5,7 +5,14 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.kvstore.api.ErrorCode;
 import io.kvstore.api.ErrorTrailers;
+import io.kvstore.raft.NotLeaderException;
+import io.kvstore.raft.ProposalDroppedException;
+import io.kvstore.raft.RaftBusyException;
+import io.kvstore.raft.RaftClosedException;
 import io.kvstore.store.Failure;
+import java.net.ConnectException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The one place that turns store outcomes into gRPC statuses. The code follows grpc-java's guidance on what a client
@@ -13,7 +20,21 @@ import io.kvstore.store.Failure;
  * OUT_OF_RANGE means the listing moved on, INVALID_ARGUMENT means the request can never succeed as sent.
  *
  * <p>Every status carries trailers: {@link #REASON} (the {@link ErrorCode} name, what clients switch on), and where
- * they apply {@link #CURRENT_VERSION} and {@link #OP_INDEX}. Thread-safe, stateless.
+ * they apply {@link #CURRENT_VERSION}, {@link #OP_INDEX}, {@link ErrorTrailers#LEADER_ID} and
+ * {@link ErrorTrailers#LEADER_ADDRESS}. The exceptions are an unexpected server fault (INTERNAL, no reason: a bug or
+ * an I/O error, see the server log) and a call whose deadline expired before it started (DEADLINE_EXCEEDED, no
+ * reason: nothing was done).
+ *
+ * <p>Raft outcomes ({@link #ofRaft}) by what the client should do:
+ * <pre>
+ *   NotLeaderException        UNAVAILABLE        NOT_LEADER       not applied; retry, at the leader named in trailers
+ *   RaftBusyException         RESOURCE_EXHAUSTED BUSY             not applied; retry with backoff
+ *   ProposalDroppedException  UNAVAILABLE        NO_QUORUM        definitely not applied; retry
+ *   RaftClosedException       UNAVAILABLE        OUTCOME_UNKNOWN  (write: may apply; retry with the same sequence)
+ *                             UNAVAILABLE        NO_QUORUM        (read)
+ *   deadline passed           DEADLINE_EXCEEDED  OUTCOME_UNKNOWN  (write) / NO_QUORUM (read)
+ * </pre>
+ * Thread-safe, stateless.
  */
 public final class StatusMapper {
 
@@ -26,6 +47,20 @@ public final class StatusMapper {
 
     private StatusMapper() {
     }
+
+    /**
+     * What a member knows of the leader, for the NOT_LEADER trailers.
+     *
+     * @param id the leader's member name, or {@code null} when unknown
+     * @param clientAddress its published client address, or {@code null} when unknown
+     */
+    public record Leader(String id, String clientAddress) {
+        /** No leader known. */
+        public static final Leader UNKNOWN = new Leader(null, null);
+    }
+
+    /** Whether a call was a write (its outcome may be unknown) or a read (it has no outcome to lose). */
+    public enum CallKind { READ, WRITE }
 
     /** The gRPC code for {@code code}. Exhaustive: a new ErrorCode does not compile until it is mapped here. */
     public static Status.Code codeOf(ErrorCode code) {
@@ -65,5 +100,111 @@ public final class StatusMapper {
     /** What a gRPC service hands to {@code StreamObserver.onError} for {@code failure}. */
     public static StatusRuntimeException toException(Failure failure) {
         return toStatus(failure).asRuntimeException(trailers(failure));
+    }
+
+    /** UNAVAILABLE, NOT_LEADER, with the leader's id and address in the trailers where known. */
+    public static StatusRuntimeException notLeader(String message, Leader leader) {
+        Metadata trailers = trailers(Failure.of(ErrorCode.NOT_LEADER, message));
+        if (leader.id() != null) {
+            trailers.put(ErrorTrailers.LEADER_ID, leader.id());
+        }
+        if (leader.clientAddress() != null) {
+            trailers.put(ErrorTrailers.LEADER_ADDRESS, leader.clientAddress());
+        }
+        return toStatus(Failure.of(ErrorCode.NOT_LEADER, message)).asRuntimeException(trailers);
+    }
+
+    /** UNAVAILABLE, NO_QUORUM: no leader known, so nothing can be served linearizably or written; retry later. */
+    public static StatusRuntimeException noLeader(String memberId) {
+        return toException(Failure.of(ErrorCode.NO_QUORUM, "member " + memberId
+                + " knows no leader (an election is running or there is no quorum); retry with backoff"));
+    }
+
+    /**
+     * The status for a failed raft request ({@code propose}, {@code readIndex}) or its deadline; see the table in the
+     * class comment. {@code leader} fills the NOT_LEADER trailers (a {@link NotLeaderException}'s own hint wins for
+     * the id). Anything else is INTERNAL.
+     */
+    public static StatusRuntimeException ofRaft(Throwable error, CallKind kind, Leader leader) {
+        Throwable e = unwrap(error);
+        boolean write = kind == CallKind.WRITE;
+        if (e instanceof NotLeaderException notLeader) {
+            Leader hint = notLeader.leaderHint() == null || notLeader.leaderHint().equals(leader.id()) ? leader
+                    : new Leader(notLeader.leaderHint(), null);
+            return notLeader(e.getMessage(), hint);
+        }
+        if (e instanceof RaftBusyException) {
+            return toException(Failure.of(ErrorCode.BUSY, e.getMessage() + "; not applied, retry with backoff"));
+        }
+        if (e instanceof ProposalDroppedException) {
+            return toException(Failure.of(ErrorCode.NO_QUORUM, e.getMessage() + "; not applied, retry"));
+        }
+        if (e instanceof RaftClosedException) {
+            return write
+                    ? toException(Failure.of(ErrorCode.OUTCOME_UNKNOWN, e.getMessage()
+                            + "; the write may still be applied: retry with the same client id and sequence"))
+                    : toException(Failure.of(ErrorCode.NO_QUORUM, e.getMessage() + "; retry on another member"));
+        }
+        if (e instanceof TimeoutException) {
+            return deadlineExceeded(kind);
+        }
+        return internal(e);
+    }
+
+    /**
+     * The status for a request forwarded to the leader that failed there or on the way. A status from the leader
+     * that carries a reason passes through unchanged. Otherwise the leader could not be reached: a refused
+     * connection means the request was not sent (NOT_LEADER, retryable); any other transport failure of a write
+     * leaves its outcome unknown (OUTCOME_UNKNOWN); an expired deadline is DEADLINE_EXCEEDED as in {@link #ofRaft}.
+     */
+    public static StatusRuntimeException ofForwarded(Throwable error, CallKind kind, Leader leader) {
+        Status status = Status.fromThrowable(error);
+        Metadata trailers = Status.trailersFromThrowable(error);
+        if (trailers != null && trailers.get(REASON) != null) {
+            return status.asRuntimeException(trailers);
+        }
+        String message = "leader " + leader.id() + " at " + leader.clientAddress() + " failed: " + status.getCode()
+                + (status.getDescription() == null ? "" : " " + status.getDescription());
+        return switch (status.getCode()) {
+            case DEADLINE_EXCEEDED -> deadlineExceeded(kind);
+            case CANCELLED -> status.asRuntimeException();
+            case UNAVAILABLE -> kind == CallKind.WRITE && !causedBy(error, ConnectException.class)
+                    ? toException(Failure.of(ErrorCode.OUTCOME_UNKNOWN, message
+                            + "; the write may have been applied: retry with the same client id and sequence"))
+                    : notLeader(message, leader);
+            default -> status.asRuntimeException(trailers == null ? new Metadata() : trailers);
+        };
+    }
+
+    /** DEADLINE_EXCEEDED with OUTCOME_UNKNOWN for a write (it may still apply), NO_QUORUM for a read. */
+    public static StatusRuntimeException deadlineExceeded(CallKind kind) {
+        Failure failure = kind == CallKind.WRITE
+                ? Failure.of(ErrorCode.OUTCOME_UNKNOWN, "the deadline passed before the write was committed; it may "
+                        + "still be applied: retry with the same client id and sequence")
+                : Failure.of(ErrorCode.NO_QUORUM, "the deadline passed before the leader confirmed the read");
+        return Status.DEADLINE_EXCEEDED.withDescription(failure.message()).asRuntimeException(trailers(failure));
+    }
+
+    /** INTERNAL without a reason: an unexpected fault on this member (logged there). */
+    public static StatusRuntimeException internal(Throwable error) {
+        return Status.INTERNAL.withDescription("internal error on the server: " + error.getClass().getSimpleName()
+                + "; see the server log").asRuntimeException();
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable e = error;
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    private static boolean causedBy(Throwable error, Class<? extends Throwable> type) {
+        for (Throwable e = error; e != null; e = e.getCause()) {
+            if (type.isInstance(e)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

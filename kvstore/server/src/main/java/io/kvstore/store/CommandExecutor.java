@@ -61,6 +61,8 @@ final class CommandExecutor {
             case PUT -> put(command.getPut());
             case DELETE -> delete(command.getDelete());
             case TXN -> txn(command.getTxn());
+            // KvStateMachine applies member publications itself: they do not touch the tree.
+            case PUBLISH_MEMBER -> throw new IllegalStateException("member publication reached the tree executor");
             case OP_NOT_SET -> Step.fail(ErrorCode.INVALID_ARGUMENT, "command has no operation");
         };
         if (step.failure() != null) {

@@ -9,6 +9,7 @@ import io.kvstore.raft.core.Entry;
 import io.kvstore.store.command.Command;
 import io.kvstore.store.command.DedupRecord;
 import io.kvstore.store.command.ListPageToken;
+import io.kvstore.store.command.PublishMember;
 import io.kvstore.store.command.ZnodeRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * written in one {@link WriteBatch}, so after a crash the stored applied index names exactly the entries whose effects
  * are stored. Writes do not fsync: the raft log is durable, and entries lost from RocksDB's memtable are above the
  * stored applied index, so the node replays them.
+ *
+ * <p><b>Member attributes.</b> A {@code PublishMember} command stores a member's client address under its own key
+ * prefix ({@link #clientAddressOf}). It is not a znode: it is invisible to get and list, does not bump the store
+ * revision (a revision is one change of the tree, and watchers must never see a revision without an event), and
+ * has no exactly-once entry (publishing the same address twice is harmless).
  *
  * <p><b>Exactly once.</b> An entry at or below {@link #appliedIndex()} is ignored (returns {@code null}). A command
  * whose client id and sequence were already applied returns the stored original result and changes nothing; see
@@ -114,8 +120,8 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     /**
      * Applies one committed entry.
      *
-     * @return {@code null} for a NOOP entry or an entry at or below {@link #appliedIndex()} (already applied);
-     *     otherwise the command's {@link WriteResult}
+     * @return {@code null} for a NOOP entry, a valid member publication, or an entry at or below
+     *     {@link #appliedIndex()} (already applied); otherwise the command's {@link WriteResult}
      * @throws IllegalStateException when the entry skips indexes
      */
     @Override
@@ -135,6 +141,8 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
                 if (command == null) {
                     log.warn("entry {} does not decode as a command; skipped", entry.index());
                     result = Failure.of(ErrorCode.INVALID_COMMAND, "entry " + entry.index() + " is not a command");
+                } else if (command.getOpCase() == Command.OpCase.PUBLISH_MEMBER) {
+                    result = publishMember(command, batch, entry.index());
                 } else {
                     DedupRecord previous = command.getClientId().isEmpty() ? null : dedup.find(command.getClientId());
                     if (previous != null && command.getSequence() <= previous.getSequence()) {
@@ -264,6 +272,38 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             tree.writeTo(batch);
         }
         return result;
+    }
+
+    /**
+     * Stores a member's attributes under their own key: not a znode, no revision, no exactly-once entry (the command
+     * is idempotent). Returns {@code null}, or the failure of an invalid command, which every member rejects alike.
+     */
+    private static WriteResult publishMember(Command command, WriteBatch batch, long index) throws RocksDBException {
+        Optional<Failure> invalid = RequestValidator.validate(command);
+        if (invalid.isPresent()) {
+            log.warn("entry {}: invalid member publication skipped: {}", index, invalid.get().message());
+            return invalid.get();
+        }
+        PublishMember publish = command.getPublishMember();
+        batch.put(StoreKeys.member(publish.getMemberId()), publish.toByteArray());
+        return null;
+    }
+
+    /**
+     * The client address member {@code memberId} last published, if any. Reads the latest applied state; callable
+     * from any thread until {@link #close}.
+     *
+     * @throws StoreIoException when RocksDB fails or the stored record does not decode
+     */
+    public Optional<String> clientAddressOf(String memberId) {
+        try {
+            byte[] bytes = db.get(StoreKeys.member(memberId));
+            return bytes == null ? Optional.empty() : Optional.of(PublishMember.parseFrom(bytes).getClientAddress());
+        } catch (RocksDBException e) {
+            throw new StoreIoException("reading attributes of member " + memberId, e);
+        } catch (InvalidProtocolBufferException e) {
+            throw new StoreIoException("corrupt attributes of member " + memberId, e);
+        }
     }
 
     private static WriteResult replay(Command command, DedupRecord previous) {

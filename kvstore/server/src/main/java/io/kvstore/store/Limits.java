@@ -41,6 +41,12 @@ public final class Limits {
      */
     public static final int DEDUP_CLIENTS_MAX = 100_000;
 
+    /** Longest member id in a PublishMember command; the raft module allows 64 characters. */
+    public static final int MEMBER_ID_BYTES_MAX = 64;
+
+    /** Longest published client address (host:port); a DNS name is at most 253 bytes. */
+    public static final int MEMBER_ADDRESS_BYTES_MAX = 260;
+
     /** Names per List page when the request says 0. */
     public static final int LIST_LIMIT_DEFAULT = 1_000;
 

@@ -15,6 +15,7 @@ import io.kvstore.api.v1.RequestHeader;
 import io.kvstore.api.v1.TxnOp;
 import io.kvstore.api.v1.TxnRequest;
 import io.kvstore.store.command.Command;
+import io.kvstore.store.command.PublishMember;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -45,6 +46,7 @@ public final class RequestValidator {
             case PUT -> checkPut(command.getPut(), true);
             case DELETE -> checkDelete(command.getDelete(), true);
             case TXN -> checkTxn(command.getTxn());
+            case PUBLISH_MEMBER -> checkPublishMember(command);
             case OP_NOT_SET -> fail(ErrorCode.INVALID_ARGUMENT, "command has no operation");
         };
     }
@@ -86,6 +88,24 @@ public final class RequestValidator {
                     + " is over " + Limits.LIST_LIMIT_MAX);
         }
         return checkPath(request.getPath());
+    }
+
+    private static Optional<Failure> checkPublishMember(Command command) {
+        PublishMember p = command.getPublishMember();
+        if (!command.getClientId().isEmpty()) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "a member publication carries no client_id");
+        }
+        int idBytes = p.getMemberId().getBytes(StandardCharsets.UTF_8).length;
+        if (idBytes == 0 || idBytes > Limits.MEMBER_ID_BYTES_MAX) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "member_id must have 1 to " + Limits.MEMBER_ID_BYTES_MAX
+                    + " bytes: '" + p.getMemberId() + "'");
+        }
+        int addressBytes = p.getClientAddress().getBytes(StandardCharsets.UTF_8).length;
+        if (addressBytes == 0 || addressBytes > Limits.MEMBER_ADDRESS_BYTES_MAX) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "client_address must have 1 to " + Limits.MEMBER_ADDRESS_BYTES_MAX
+                    + " bytes: '" + p.getClientAddress() + "'");
+        }
+        return Optional.empty();
     }
 
     private static Optional<Failure> checkCreate(CreateRequest r, boolean nested) {

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
  *   'm:' name                            metadata: applied index, revision, dedup table size
  *   'd:' client-id                       exactly-once table entry
  *   'e:' last-index(8 bytes, big-endian) client-id    eviction order of the exactly-once table
+ *   'a:' member-id                       a member's published attributes (PublishMember), outside the tree
  * </pre>
  * The children of a znode share the prefix {@code 'z' path 0x00} and sort by name, so listing children is one
  * prefix scan in order. 0x00 cannot occur in a path ({@link ZPath}), so the prefix of "/a" never matches "/ab".
@@ -25,6 +26,7 @@ final class StoreKeys {
 
     private static final byte ZNODE = 'z';
     private static final byte[] DEDUP_PREFIX = ascii("d:");
+    private static final byte[] MEMBER_PREFIX = ascii("a:");
 
     private StoreKeys() {
     }
@@ -56,6 +58,10 @@ final class StoreKeys {
 
     static byte[] dedup(String clientId) {
         return concat(DEDUP_PREFIX, clientId.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] member(String memberId) {
+        return concat(MEMBER_PREFIX, memberId.getBytes(StandardCharsets.UTF_8));
     }
 
     static byte[] eviction(long lastIndex, String clientId) {

@@ -1,0 +1,180 @@
+package io.kvstore.server.config;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code kvserver} command line. Each setting comes from the first source that has it:
+ * <ol>
+ *   <li>the flag ({@code --data-dir /srv/kv});</li>
+ *   <li>the environment variable {@code KVSERVER_} + the flag name in upper case with '_' for '-'
+ *       ({@code KVSERVER_DATA_DIR});</li>
+ *   <li>the config file named by {@code --config} or {@code KVSERVER_CONFIG} ({@code data-dir: /srv/kv});</li>
+ *   <li>the default.</li>
+ * </ol>
+ * {@code --peer-addr}, when given by no source, is this member's entry of {@code --cluster} if that is given, else
+ * 127.0.0.1:7380; {@code --cluster}, when given by no source, is {@code <name>=<peer-addr>}.
+ *
+ * <p>Options are left {@code null} when the flag is absent, which is how precedence sees "not given". Not
+ * thread-safe: picocli fills one instance per parse.
+ */
+@Command(name = "kvserver", mixinStandardHelpOptions = true, version = "kvserver 0.1.0",
+        sortOptions = false, usageHelpWidth = 110,
+        description = {
+            "Runs one member of a kvstore cluster: the raft log and the znode tree in --data-dir, the kvstore.v1 "
+                + "gRPC API (plus grpc.health.v1 and server reflection) on --client-addr, raft on --peer-addr.",
+            "",
+            "Each setting comes from, in order: the flag, the environment variable KVSERVER_<FLAG> (e.g. "
+                + "KVSERVER_DATA_DIR), the --config file (key: value lines, e.g. 'data-dir: /var/lib/kvstore'), "
+                + "the default.",
+            ""},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  Single member, all defaults (127.0.0.1:7379 for clients, 127.0.0.1:7380 for raft, ./data):",
+            "    kvserver",
+            "",
+            "  Three members on one machine (run each in its own terminal):",
+            "    kvserver --name n1 --data-dir /tmp/kv1 --client-addr 127.0.0.1:7379 \\",
+            "             --cluster n1=127.0.0.1:7380,n2=127.0.0.1:7382,n3=127.0.0.1:7384",
+            "    kvserver --name n2 --data-dir /tmp/kv2 --client-addr 127.0.0.1:7381 \\",
+            "             --cluster n1=127.0.0.1:7380,n2=127.0.0.1:7382,n3=127.0.0.1:7384",
+            "    kvserver --name n3 --data-dir /tmp/kv3 --client-addr 127.0.0.1:7383 \\",
+            "             --cluster n1=127.0.0.1:7380,n2=127.0.0.1:7382,n3=127.0.0.1:7384",
+            "",
+            "  From a config file, overriding one setting by environment:",
+            "    KVSERVER_NAME=n2 kvserver --config /etc/kvstore/server.yaml",
+            "",
+            "Exit codes: 0 after a clean shutdown (SIGTERM, Ctrl-C), 1 when the server fails to start or stops on a "
+                + "fatal error, 2 for a configuration error."})
+public final class ServerCli {
+
+    /** The settings a config file may hold: the flag names without dashes. */
+    public static final Set<String> KEYS =
+            Set.of("name", "data-dir", "client-addr", "peer-addr", "cluster", "cluster-id");
+    /** Prefix of the environment variables. */
+    public static final String ENV_PREFIX = "KVSERVER_";
+
+    @Option(names = "--name", paramLabel = "NAME", description = "This member's name. Default: n1.")
+    String name;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Directory this member owns: raft log in DIR/raft, znode tree in DIR/state. Default: ./data.")
+    String dataDir;
+
+    @Option(names = "--client-addr", paramLabel = "HOST:PORT",
+            description = "Where clients connect (gRPC). Must be reachable by the other members, which forward to "
+                    + "the leader's. Default: 127.0.0.1:7379.")
+    String clientAddr;
+
+    @Option(names = "--peer-addr", paramLabel = "HOST:PORT",
+            description = "Where raft listens for the other members; must match this member's --cluster entry. "
+                    + "Default: this member's --cluster entry, else 127.0.0.1:7380.")
+    String peerAddr;
+
+    @Option(names = "--cluster", paramLabel = "NAME=HOST:PORT,...",
+            description = "Every member's name and peer address, identical on all members. "
+                    + "Default: <name>=<peer-addr> (a single-member cluster).")
+    String cluster;
+
+    @Option(names = "--cluster-id", paramLabel = "ID",
+            description = "Id shared by the members of one cluster. Default: kvstore.")
+    String clusterId;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Flat YAML file of 'key: value' lines with the flag names as keys (no dashes).")
+    String configFile;
+
+    /**
+     * Parses {@code args} and resolves every setting against {@code env} and the config file.
+     *
+     * @return the validated configuration
+     * @throws IllegalArgumentException for a bad flag, variable, file entry or combination; the message names it
+     * @throws HelpRequested when the usage or version text was asked for (the caller prints it)
+     */
+    public static ServerConfig parse(String[] args, Map<String, String> env) {
+        ServerCli cli = new ServerCli();
+        CommandLine commandLine = new CommandLine(cli);
+        try {
+            commandLine.parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        if (commandLine.isUsageHelpRequested()) {
+            throw new HelpRequested(commandLine.getUsageMessage());
+        }
+        if (commandLine.isVersionHelpRequested()) {
+            throw new HelpRequested(String.join(System.lineSeparator(), commandLine.getCommandSpec().version())
+                    + System.lineSeparator());
+        }
+        return cli.resolve(env);
+    }
+
+    /** The usage text, as {@code --help} prints it. */
+    public static String usage() {
+        return new CommandLine(new ServerCli()).getUsageMessage();
+    }
+
+    private ServerConfig resolve(Map<String, String> env) {
+        String file = configFile != null ? configFile : nonEmpty(env.get(ENV_PREFIX + "CONFIG"));
+        Map<String, String> fromFile = file == null ? Map.of() : ConfigFile.read(Path.of(file), KEYS);
+        Sources sources = new Sources(env, fromFile);
+        String memberName = sources.pick(name, "name", "n1");
+        String clusterText = sources.pick(cluster, "cluster", null);
+        Map<String, HostPort> members = clusterText == null ? null : ServerConfig.parseCluster(clusterText);
+        String peerText = sources.pick(peerAddr, "peer-addr", null);
+        HostPort peer;
+        if (peerText != null) {
+            peer = HostPort.parse(peerText, "--peer-addr");
+        } else if (members != null && members.containsKey(memberName)) {
+            peer = members.get(memberName);
+        } else {
+            peer = new HostPort("127.0.0.1", ServerConfig.PEER_PORT_DEFAULT);
+        }
+        if (members == null) {
+            members = new LinkedHashMap<>();
+            members.put(memberName, peer);
+        }
+        HostPort client = HostPort.parse(sources.pick(clientAddr, "client-addr",
+                "127.0.0.1:" + ServerConfig.CLIENT_PORT_DEFAULT), "--client-addr");
+        return new ServerConfig(memberName, Path.of(sources.pick(dataDir, "data-dir", "data")), client, peer, members,
+                sources.pick(clusterId, "cluster-id", "kvstore"));
+    }
+
+    private static String nonEmpty(String value) {
+        return value == null || value.isEmpty() ? null : value;
+    }
+
+    /** Flag, then environment, then file, then default. */
+    private record Sources(Map<String, String> env, Map<String, String> file) {
+        String pick(String flagValue, String key, String defaultValue) {
+            if (flagValue != null) {
+                return flagValue;
+            }
+            String fromEnv = nonEmpty(env.get(ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('-', '_')));
+            if (fromEnv != null) {
+                return fromEnv;
+            }
+            return file.getOrDefault(key, defaultValue);
+        }
+    }
+
+    /** Thrown by {@link #parse} when {@code --help} or {@code --version} was given; carries the text to print. */
+    public static final class HelpRequested extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        HelpRequested(String text) {
+            super(text, null, false, false);
+        }
+
+        /** The usage or version text. */
+        public String text() {
+            return getMessage();
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.kvstore.server.config;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Everything a {@code KvServer} needs to start, validated once here: an invalid value throws
+ * {@link IllegalArgumentException} whose message starts with the flag to fix. Immutable and thread-safe. Flags,
+ * environment variables and the config file map onto it in {@link ServerCli}; see docs/server.md.
+ *
+ * @param name this member's name ({@code --name}, default {@code n1}); letters, digits, '.', '_', '-', at most 64
+ * @param dataDir directory this member owns ({@code --data-dir}, default {@code ./data}): raft log in
+ *     {@code <dataDir>/raft}, the znode tree in {@code <dataDir>/state}
+ * @param clientAddress where the kvstore.v1 gRPC services listen ({@code --client-addr}, default
+ *     {@code 127.0.0.1:7379}); port 0 picks a free port (for tests). Published to the other members, who forward
+ *     requests to it, so it must be reachable from them: do not use a wildcard address in a multi-member cluster
+ * @param peerAddress where raft listens for the other members ({@code --peer-addr}, default {@code 127.0.0.1:7380});
+ *     must equal this member's entry in {@code cluster}
+ * @param cluster every member's name and peer address ({@code --cluster n1=host:port,...}, default
+ *     {@code <name>=<peer-addr>}: a single-member cluster); in the order given
+ * @param clusterId id shared by all members ({@code --cluster-id}, default {@code kvstore}); a member of another
+ *     cluster is refused on connect, and a data directory of another cluster is refused at start
+ */
+public record ServerConfig(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress,
+                           Map<String, HostPort> cluster, String clusterId) {
+
+    /** Default client port: one above Redis's 6379 family, unused by etcd (2379) and ZooKeeper (2181). */
+    public static final int CLIENT_PORT_DEFAULT = 7379;
+    /** Default peer (raft) port: the client port plus one, as etcd does with 2379/2380. */
+    public static final int PEER_PORT_DEFAULT = 7380;
+
+    /** The raft module's rule for member and cluster ids: they end up in file names and logs. */
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    public ServerConfig {
+        requireId(name, "--name");
+        Objects.requireNonNull(dataDir, "dataDir");
+        if (dataDir.toString().isEmpty()) {
+            throw new IllegalArgumentException("--data-dir must not be empty");
+        }
+        Objects.requireNonNull(clientAddress, "clientAddress");
+        Objects.requireNonNull(peerAddress, "peerAddress");
+        if (peerAddress.port() == 0) {
+            throw new IllegalArgumentException("--peer-addr needs a fixed port (the other members dial it): "
+                    + peerAddress);
+        }
+        requireId(clusterId, "--cluster-id");
+        if (cluster == null || cluster.isEmpty()) {
+            throw new IllegalArgumentException("--cluster must name at least this member");
+        }
+        cluster.forEach((member, address) -> {
+            requireId(member, "--cluster member name");
+            if (address.port() == 0) {
+                throw new IllegalArgumentException("--cluster: member " + member + " needs a fixed port: " + address);
+            }
+        });
+        HostPort own = cluster.get(name);
+        if (own == null) {
+            throw new IllegalArgumentException("--cluster must contain this member's --name '" + name + "', but names "
+                    + cluster.keySet());
+        }
+        if (!own.equals(peerAddress)) {
+            throw new IllegalArgumentException("--peer-addr " + peerAddress + " differs from " + name
+                    + "'s address in --cluster " + own + ": give one of them, or the same address in both");
+        }
+        cluster = Collections.unmodifiableMap(new LinkedHashMap<>(cluster));
+    }
+
+    /** The configuration with no flag, variable or file: a single member n1 on 127.0.0.1:7379/7380 in ./data. */
+    public static ServerConfig defaults() {
+        HostPort peer = new HostPort("127.0.0.1", PEER_PORT_DEFAULT);
+        return new ServerConfig("n1", Path.of("data"), new HostPort("127.0.0.1", CLIENT_PORT_DEFAULT), peer,
+                Map.of("n1", peer), "kvstore");
+    }
+
+    /** This configuration with another client address (the one actually bound when the port was 0). */
+    public ServerConfig withClientAddress(HostPort address) {
+        return new ServerConfig(name, dataDir, address, peerAddress, cluster, clusterId);
+    }
+
+    /**
+     * Parses {@code --cluster}: {@code name=host:port} pairs separated by commas; whitespace around them is ignored.
+     *
+     * @throws IllegalArgumentException naming {@code --cluster} and the bad part
+     */
+    public static Map<String, HostPort> parseCluster(String text) {
+        Map<String, HostPort> members = new LinkedHashMap<>();
+        for (String part : text.split(",", -1)) {
+            String pair = part.strip();
+            int eq = pair.indexOf('=');
+            if (eq <= 0 || eq == pair.length() - 1) {
+                throw new IllegalArgumentException("--cluster: expected name=host:port[,name=host:port...], got '"
+                        + pair + "' in '" + text + "'");
+            }
+            String member = pair.substring(0, eq).strip();
+            HostPort address = HostPort.parse(pair.substring(eq + 1).strip(), "--cluster member " + member);
+            if (members.put(member, address) != null) {
+                throw new IllegalArgumentException("--cluster names member '" + member + "' twice");
+            }
+        }
+        return members;
+    }
+
+    private static void requireId(String value, String flag) {
+        if (value == null || !ID.matcher(value).matches()) {
+            throw new IllegalArgumentException(flag + " must be 1 to 64 letters, digits, '.', '_' or '-', starting "
+                    + "with a letter or digit: '" + value + "'");
+        }
+    }
+}

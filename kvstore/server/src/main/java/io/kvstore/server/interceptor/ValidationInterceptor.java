@@ -1,0 +1,76 @@
+package io.kvstore.server.interceptor;
+
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.kvstore.api.v1.CreateRequest;
+import io.kvstore.api.v1.DeleteRequest;
+import io.kvstore.api.v1.ExistsRequest;
+import io.kvstore.api.v1.GetRequest;
+import io.kvstore.api.v1.ListRequest;
+import io.kvstore.api.v1.PutRequest;
+import io.kvstore.api.v1.TxnRequest;
+import io.kvstore.server.StatusMapper;
+import io.kvstore.store.Failure;
+import io.kvstore.store.RequestValidator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Runs {@link RequestValidator} on every kvstore.v1 request message before the service sees it; a rejected request
+ * is closed with the mapped status (INVALID_ARGUMENT or UNIMPLEMENTED, reason in the trailers) and never reaches
+ * raft or the leader. Messages of other services pass through unchecked. The state machine validates commands
+ * again when applying: the log does not trust its proposer. Thread-safe, stateless.
+ */
+public final class ValidationInterceptor implements ServerInterceptor {
+
+    private static final Map<Class<?>, Function<Object, Optional<Failure>>> VALIDATORS = Map.of(
+            GetRequest.class, m -> RequestValidator.validate((GetRequest) m),
+            ExistsRequest.class, m -> RequestValidator.validate((ExistsRequest) m),
+            ListRequest.class, m -> RequestValidator.validate((ListRequest) m),
+            CreateRequest.class, m -> RequestValidator.validate((CreateRequest) m),
+            PutRequest.class, m -> RequestValidator.validate((PutRequest) m),
+            DeleteRequest.class, m -> RequestValidator.validate((DeleteRequest) m),
+            TxnRequest.class, m -> RequestValidator.validate((TxnRequest) m));
+
+    @Override
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
+                                                                 ServerCallHandler<ReqT, RespT> next) {
+        return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+            /** Once rejected, the service must not see the rest of the call (it would answer a closed call). */
+            private boolean rejected;
+
+            @Override
+            public void onMessage(ReqT message) {
+                if (rejected) {
+                    return;
+                }
+                Function<Object, Optional<Failure>> validator = VALIDATORS.get(message.getClass());
+                Optional<Failure> failure = validator == null ? Optional.empty() : validator.apply(message);
+                if (failure.isPresent()) {
+                    rejected = true;
+                    call.close(StatusMapper.toStatus(failure.get()), StatusMapper.trailers(failure.get()));
+                    return;
+                }
+                super.onMessage(message);
+            }
+
+            @Override
+            public void onHalfClose() {
+                if (!rejected) {
+                    super.onHalfClose();
+                }
+            }
+
+            @Override
+            public void onReady() {
+                if (!rejected) {
+                    super.onReady();
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,119 @@
+package io.kvstore.server.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Precedence (flag > env > file > default), defaults, and the errors an operator sees. */
+class ServerCliTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void noFlagsGiveASingleMemberOnTheDefaultPorts() {
+        ServerConfig config = ServerCli.parse(new String[0], Map.of());
+        assertEquals(ServerConfig.defaults(), config);
+        assertEquals("127.0.0.1:7379", config.clientAddress().toString());
+        assertEquals(Map.of("n1", new HostPort("127.0.0.1", 7380)), config.cluster());
+        assertEquals(Path.of("data"), config.dataDir());
+    }
+
+    @Test
+    void flagBeatsEnvironmentBeatsFileBeatsDefault() throws IOException {
+        Path file = write("name: from-file", "data-dir: /file/dir", "cluster-id: file-cluster",
+                "client-addr: 10.0.0.3:9000");
+        Map<String, String> env = Map.of("KVSERVER_CONFIG", file.toString(), "KVSERVER_NAME", "from-env",
+                "KVSERVER_DATA_DIR", "/env/dir");
+        ServerConfig config = ServerCli.parse(new String[] {"--data-dir", "/flag/dir"}, env);
+        assertEquals(Path.of("/flag/dir"), config.dataDir(), "flag over env and file");
+        assertEquals("from-env", config.name(), "env over file");
+        assertEquals("file-cluster", config.clusterId(), "file over default");
+        assertEquals(new HostPort("10.0.0.3", 9000), config.clientAddress());
+        assertEquals(new HostPort("127.0.0.1", 7380), config.peerAddress(), "default");
+        assertEquals(Map.of("from-env", new HostPort("127.0.0.1", 7380)), config.cluster());
+    }
+
+    @Test
+    void configFlagBeatsConfigVariable() throws IOException {
+        Path flagged = write("name: flagged");
+        Map<String, String> env = Map.of("KVSERVER_CONFIG", dir.resolve("missing.yaml").toString());
+        assertEquals("flagged", ServerCli.parse(new String[] {"--config", flagged.toString()}, env).name());
+    }
+
+    @Test
+    void peerAddressDefaultsToThisMembersClusterEntry() {
+        ServerConfig config = ServerCli.parse(new String[] {"--name", "n2", "--cluster",
+                "n1=127.0.0.1:7380, n2=127.0.0.1:7382,n3=[::1]:7384"}, Map.of());
+        assertEquals(new HostPort("127.0.0.1", 7382), config.peerAddress());
+        assertEquals(List.of("n1", "n2", "n3"), List.copyOf(config.cluster().keySet()));
+        assertEquals("[::1]:7384", config.cluster().get("n3").toString());
+    }
+
+    @Test
+    void unknownConfigKeyIsAnErrorNamingFileLineAndKey() throws IOException {
+        Path file = write("# comment", "name: n1", "data_dir: /x");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServerCli.parse(new String[] {"--config", file.toString()}, Map.of()));
+        assertTrue(e.getMessage().contains("line 3") && e.getMessage().contains("unknown key 'data_dir'"),
+                e.getMessage());
+    }
+
+    @Test
+    void configFileAcceptsQuotesAndComments() {
+        Map<String, String> values = ConfigFile.parse(List.of("---", "name: \"n 1\"  # quoted",
+                "data-dir: /a#b # comment", "", "cluster-id: 'c'"), "test", ServerCli.KEYS);
+        assertEquals(Map.of("name", "n 1", "data-dir", "/a#b", "cluster-id", "c"), values);
+        assertThrows(IllegalArgumentException.class,
+                () -> ConfigFile.parse(List.of("name: a", "name: b"), "test", ServerCli.KEYS));
+        assertThrows(IllegalArgumentException.class,
+                () -> ConfigFile.parse(List.of("cluster:", "  - n1"), "test", ServerCli.KEYS));
+    }
+
+    @Test
+    void badClusterSyntaxNamesTheFlag() {
+        for (String bad : List.of("n1", "n1=", "=127.0.0.1:1", "n1=127.0.0.1", "n1=127.0.0.1:x",
+                "n1=127.0.0.1:1,,n2=127.0.0.1:2", "n1=127.0.0.1:1,n1=127.0.0.1:2")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ServerCli.parse(new String[] {"--cluster", bad}, Map.of()), bad);
+            assertTrue(e.getMessage().startsWith("--cluster"), e.getMessage());
+        }
+    }
+
+    @Test
+    void inconsistentSettingsNameTheFlagToFix() {
+        assertMessageStarts("--cluster must contain", "--name", "n9", "--cluster", "n1=127.0.0.1:7380");
+        assertMessageStarts("--peer-addr", "--peer-addr", "127.0.0.1:9", "--cluster", "n1=127.0.0.1:7380");
+        assertMessageStarts("--name", "--name", "bad name");
+        assertMessageStarts("--client-addr", "--client-addr", "nowhere");
+        assertMessageStarts("--peer-addr needs a fixed port", "--peer-addr", "127.0.0.1:0");
+        assertMessageStarts("Unknown option", "--bogus");
+    }
+
+    @Test
+    void helpIsUsageWithExamples() {
+        ServerCli.HelpRequested help = assertThrows(ServerCli.HelpRequested.class,
+                () -> ServerCli.parse(new String[] {"--help"}, Map.of()));
+        assertTrue(help.text().contains("--data-dir") && help.text().contains("Examples"), help.text());
+    }
+
+    private void assertMessageStarts(String prefix, String... args) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServerCli.parse(args, Map.of()));
+        assertTrue(e.getMessage().startsWith(prefix), e.getMessage());
+    }
+
+    private Path write(String... lines) throws IOException {
+        Path file = Files.createTempFile(dir, "server", ".yaml");
+        Files.write(file, List.of(lines));
+        return file;
+    }
+}
