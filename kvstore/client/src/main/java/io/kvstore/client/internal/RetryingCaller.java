@@ -118,7 +118,7 @@ public final class RetryingCaller implements AutoCloseable {
                 return;
             }
             if (leftNanos <= 0) {
-                giveUp("retry deadline of " + config.retryDeadline() + " passed", lastFailure);
+                giveUp("retry deadline of " + config.retryDeadline().toMillis() + " ms passed", lastFailure);
                 return;
             }
             attempts++;
@@ -171,7 +171,7 @@ public final class RetryingCaller implements AutoCloseable {
             log.debug("{} attempt {} on {} failed ({}); next on {} in {} ms", method.getBareMethodName(), attempts,
                     address, StatusErrors.describe(failure), next, TimeUnit.NANOSECONDS.toMillis(delayNanos));
             if (System.nanoTime() + delayNanos >= deadlineNanos) {
-                giveUp("retry deadline of " + config.retryDeadline() + " passed", failure);
+                giveUp("retry deadline of " + config.retryDeadline().toMillis() + " ms passed", failure);
                 return;
             }
             if (delayNanos == 0) {
