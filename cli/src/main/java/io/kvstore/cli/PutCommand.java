@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
         footer = {
             "  kvctl put /app/db/url jdbc:postgresql://db/app",
             "  kvctl put --parents --file cert.pem /app/tls/cert",
-            "  echo -n 42 | kvctl put --if-version 3 /app/limit -     # compare-and-set, exit 4 if not at version 3"})
+            "  echo -n 42 | kvctl put --if-version 3 /app/limit -   # CAS: exit 4 unless at version 3"})
 final class PutCommand implements Callable<Integer>, Kvctl.Subject {
     /** Larger values are refused before sending; the server's own limit is lower. */
     static final int VALUE_READ_BYTES_MAX = 16 << 20;
