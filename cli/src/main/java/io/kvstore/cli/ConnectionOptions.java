@@ -1,0 +1,44 @@
+package io.kvstore.cli;
+
+import io.kvstore.client.KvClient;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** The options every subcommand shares: where the cluster is and how long to wait. */
+final class ConnectionOptions {
+    static final String ENDPOINTS_ENV = "KVCTL_ENDPOINTS";
+    static final String ENDPOINTS_DEFAULT = "127.0.0.1:7379";
+    /** Per attempt: a hung member costs at most this before the next one is tried. */
+    private static final Duration ATTEMPT_TIMEOUT_MAX = Duration.ofSeconds(5);
+
+    @Option(names = "--endpoints", paramLabel = "HOST:PORT[,...]",
+            description = "Members to contact, comma-separated (default: $" + ENDPOINTS_ENV + ", else "
+                    + ENDPOINTS_DEFAULT + ").")
+    String endpoints;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s",
+            converter = DurationConverter.class,
+            description = "Give up after this long, retries included, e.g. 500ms, 5s, 1m (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    /** The endpoints: the option, else the environment variable, else the default. */
+    List<String> endpoints(Map<String, String> env) {
+        String list = endpoints;
+        if (list == null || list.isBlank()) {
+            list = env.getOrDefault(ENDPOINTS_ENV, "");
+        }
+        if (list.isBlank()) {
+            list = ENDPOINTS_DEFAULT;
+        }
+        return Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    KvClient connect(Map<String, String> env) {
+        Duration attempt = timeout.compareTo(ATTEMPT_TIMEOUT_MAX) < 0 ? timeout : ATTEMPT_TIMEOUT_MAX;
+        return KvClient.builder().endpoints(endpoints(env)).retryDeadline(timeout).requestTimeout(attempt)
+                .writeLanes(1).build();
+    }
+}

@@ -1,0 +1,18 @@
+package io.kvstore.cli;
+
+/** kvctl's exit codes; listed in {@code kvctl --help}. Scripts branch on them, so they never change meaning. */
+final class ExitCodes {
+    static final int OK = 0;
+    /** Anything not below: an internal server error, an unexpected failure. */
+    static final int ERROR = 1;
+    /** Bad usage or input: unknown option, malformed txn, invalid path, value too large. */
+    static final int USAGE = 2;
+    static final int NOT_FOUND = 3;
+    /** Version mismatch, already exists, has children, parent missing. */
+    static final int PRECONDITION = 4;
+    /** No member or leader answered within --timeout. */
+    static final int UNAVAILABLE = 5;
+
+    private ExitCodes() {
+    }
+}

@@ -1,0 +1,156 @@
+package io.kvstore.cli;
+
+import io.kvstore.api.ErrorCode;
+import io.kvstore.client.KvAlreadyExistsException;
+import io.kvstore.client.KvException;
+import io.kvstore.client.KvInvalidArgumentException;
+import io.kvstore.client.KvNotFoundException;
+import io.kvstore.client.KvPreconditionException;
+import io.kvstore.client.KvUnavailableException;
+import io.kvstore.client.KvVersionMismatchException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code kvctl}: the command-line client. Each run makes one {@link io.kvstore.client.KvClient}, does one thing and
+ * exits with a code from {@link ExitCodes}; a failure prints one line to stderr, never a stack trace.
+ *
+ * <p>{@link #execute} is the testable entry point: environment, stdin and stdout/stderr are passed in.
+ */
+@Command(name = "kvctl", mixinStandardHelpOptions = true, version = "kvctl 0.1.0",
+        description = "Reads and writes the znode tree of a kvstore cluster.",
+        subcommands = {PutCommand.class, GetCommand.class, LsCommand.class, RmCommand.class, TxnCommand.class,
+                CommandLine.HelpCommand.class},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  kvctl put --parents /app/db/url jdbc:postgresql://db/app",
+            "  kvctl get -o json /app/db/url",
+            "  KVCTL_ENDPOINTS=10.0.0.1:7379,10.0.0.2:7379 kvctl ls -r /app",
+            "",
+            "Exit codes:",
+            "  0  ok",
+            "  1  other error",
+            "  2  invalid argument: bad usage, malformed txn input, invalid path, value too large",
+            "  3  not found",
+            "  4  precondition failed: version mismatch, already exists, has children, parent missing",
+            "  5  unavailable: no member or leader answered within --timeout",
+            "",
+            "Environment:",
+            "  KVCTL_ENDPOINTS  comma-separated host:port list used when --endpoints is not given"})
+public final class Kvctl implements Runnable {
+    final Map<String, String> env;
+    final InputStream in;
+    final PrintStream out;
+
+    @Spec
+    CommandSpec spec;
+
+    Kvctl(Map<String, String> env, InputStream in, PrintStream out) {
+        this.env = env;
+        this.in = in;
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        // Quiet unless asked: netty and the client log through slf4j-simple.
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+                System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+        System.exit(execute(args, System.getenv(), System.in, System.out, System.err));
+    }
+
+    /** Runs kvctl with the given environment and streams; returns the exit code. */
+    public static int execute(String[] args, Map<String, String> env, InputStream in, PrintStream out,
+            PrintStream err) {
+        CommandLine cli = new CommandLine(new Kvctl(env, in, out));
+        cli.setUsageHelpWidth(100);
+        cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        cli.setParameterExceptionHandler((e, args2) -> {
+            String command = e.getCommandLine().getCommandSpec().qualifiedName();
+            e.getCommandLine().getErr().println("kvctl: " + e.getMessage() + " (see '" + command + " --help')");
+            return ExitCodes.USAGE;
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
+            Object command = commandLine.getCommand();
+            String subject = command instanceof Subject s ? s.subject() : "";
+            commandLine.getErr().println("kvctl: " + describe(e, subject));
+            return exitCode(e);
+        });
+        int code = cli.execute(args);
+        out.flush();
+        return code;
+    }
+
+    /** No subcommand: a usage error. */
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    /** What a failed command was acting on, for its error line ("/app/x", "txn operation 2 (put /a)"). */
+    interface Subject {
+        String subject();
+    }
+
+    static int exitCode(Exception e) {
+        if (e instanceof KvNotFoundException) {
+            return ExitCodes.NOT_FOUND;
+        }
+        if (e instanceof KvVersionMismatchException || e instanceof KvAlreadyExistsException
+                || e instanceof KvPreconditionException) {
+            return ExitCodes.PRECONDITION;
+        }
+        if (e instanceof KvInvalidArgumentException) {
+            return ExitCodes.USAGE;
+        }
+        if (e instanceof KvUnavailableException) {
+            return ExitCodes.UNAVAILABLE;
+        }
+        return ExitCodes.ERROR;
+    }
+
+    static String describe(Exception e, String subject) {
+        if (e instanceof KvNotFoundException) {
+            return "not found: " + subject;
+        }
+        if (e instanceof KvVersionMismatchException v) {
+            return "version mismatch: " + subject + " is at version " + v.currentVersion();
+        }
+        if (e instanceof KvAlreadyExistsException) {
+            return "already exists: " + subject;
+        }
+        if (e instanceof KvPreconditionException p) {
+            ErrorCode reason = p.reason().orElse(null);
+            if (reason == ErrorCode.HAS_CHILDREN) {
+                return "has children: " + subject + " (use -r to delete the subtree)";
+            }
+            if (reason == ErrorCode.PARENT_NOT_FOUND) {
+                return "parent not found: " + subject + " (use --parents)";
+            }
+            return reasonText(p) + ": " + subject;
+        }
+        if (e instanceof KvInvalidArgumentException) {
+            return "invalid argument: " + e.getMessage();
+        }
+        if (e instanceof KvUnavailableException) {
+            return "unavailable: " + e.getMessage();
+        }
+        if (e instanceof KvException) {
+            return "error: " + e.getMessage();
+        }
+        return "error: " + e;
+    }
+
+    private static String reasonText(KvException e) {
+        return e.reason().map(r -> r.name().toLowerCase(Locale.ROOT).replace('_', ' ')).orElse("failed");
+    }
+}
