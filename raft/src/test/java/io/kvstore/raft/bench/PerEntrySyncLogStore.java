@@ -2,6 +2,7 @@ package io.kvstore.raft.bench;
 
 import io.kvstore.raft.core.Entry;
 import io.kvstore.raft.core.HardState;
+import io.kvstore.raft.core.SnapshotMeta;
 import io.kvstore.raft.log.LogStore;
 import io.kvstore.raft.log.RecoveredLog;
 import java.io.IOException;
@@ -35,6 +36,16 @@ final class PerEntrySyncLogStore implements LogStore {
     @Override
     public void saveHardState(HardState hardState) throws IOException {
         delegate.saveHardState(hardState);
+    }
+
+    @Override
+    public void compact(SnapshotMeta snapshot) throws IOException {
+        delegate.compact(snapshot);
+    }
+
+    @Override
+    public void installSnapshot(SnapshotMeta snapshot) throws IOException {
+        delegate.installSnapshot(snapshot);
     }
 
     @Override
