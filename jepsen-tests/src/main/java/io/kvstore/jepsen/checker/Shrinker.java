@@ -19,7 +19,8 @@ import java.util.function.LongSupplier;
  *   <li>make a completed write or cas indeterminate (it may now also not happen, or happen later);
  *       {@link RegisterCall#fromHistory} then drops it if nobody observed its value.
  * </ul>
- * The loop is delta debugging: try to weaken chunks of half the calls, then quarters, down to single calls.
+ * The loop is delta debugging: try to weaken chunks of half the calls, then quarters, down to single calls; reads
+ * first, then writes.
  */
 final class Shrinker {
     private final LongSupplier clockNanos;
@@ -33,20 +34,35 @@ final class Shrinker {
     /** The calls of a smaller failing history; {@code failing} is returned as is when nothing smaller is found. */
     List<Call> shrink(List<Call> failing, long cutIndex) {
         List<Call> current = cut(failing, cutIndex);
-        if (!stillFalse(current)) {
+        long started = clockNanos.getAsLong();
+        if (!stillFalse(current, deadlineNanos)) {
             current = failing; // cannot happen in theory; stay safe if it does
         }
+        // A candidate that makes the search much slower than the first history did is dropped rather than waited
+        // for: weakening writes adds pending-for-ever calls, which can blow the search up.
+        long candidateNanos = Math.max(CANDIDATE_NANOS_MIN, 4 * (clockNanos.getAsLong() - started));
+        current = deltaDebug(current, true, candidateNanos);
+        return deltaDebug(current, false, candidateNanos);
+    }
+
+    /** Smallest per-candidate budget: enough for a few hundred thousand search steps. */
+    private static final long CANDIDATE_NANOS_MIN = 20_000_000L;
+
+    /** Drops reads ({@code reads}) or weakens writes, halving chunks down to one call. */
+    private List<Call> deltaDebug(List<Call> current, boolean reads, long candidateNanos) {
         for (int chunk = Math.max(1, current.size() / 2); chunk >= 1; chunk /= 2) {
             for (int start = 0; start < current.size(); ) {
-                if (clockNanos.getAsLong() - deadlineNanos > 0) {
+                long now = clockNanos.getAsLong();
+                if (now - deadlineNanos > 0) {
                     return current;
                 }
-                List<Call> candidate = weaken(current, start, Math.min(current.size(), start + chunk));
-                if (candidate.size() < current.size() || countDeterminate(candidate) < countDeterminate(current)) {
-                    if (stillFalse(candidate)) {
-                        current = candidate;
-                        continue; // same start: the next chunk slid into place
-                    }
+                List<Call> candidate = weaken(current, start, Math.min(current.size(), start + chunk), reads);
+                boolean smaller = candidate.size() < current.size()
+                        || countDeterminate(candidate) < countDeterminate(current);
+                long candidateDeadline = Math.min(deadlineNanos - now, candidateNanos) + now;
+                if (smaller && stillFalse(candidate, candidateDeadline)) {
+                    current = candidate;
+                    continue; // same start: the next chunk slid into place
                 }
                 start += chunk;
             }
@@ -65,13 +81,14 @@ final class Shrinker {
         return out;
     }
 
-    private static List<Call> weaken(List<Call> calls, int from, int to) {
+    private static List<Call> weaken(List<Call> calls, int from, int to, boolean reads) {
         List<Call> out = new ArrayList<>(calls.size());
         for (int i = 0; i < calls.size(); i++) {
             Call c = calls.get(i);
-            if (i < from || i >= to || c.outcome() != OpType.OK) {
+            boolean read = c.invoke().f().equals(Fn.READ);
+            if (i < from || i >= to || c.outcome() != OpType.OK || read != reads) {
                 out.add(c);
-            } else if (!c.invoke().f().equals(Fn.READ)) {
+            } else if (!read) {
                 out.add(new Call(c.invoke(), null));
             } // a completed read in range is dropped
         }
@@ -91,8 +108,8 @@ final class Shrinker {
         return n;
     }
 
-    private boolean stillFalse(List<Call> calls) {
+    private boolean stillFalse(List<Call> calls, long deadline) {
         List<RegisterCall> rcs = RegisterCall.fromHistory(calls);
-        return new WglSearch(rcs).run(clockNanos, deadlineNanos).validity() == Validity.FALSE;
+        return new WglSearch(rcs).run(clockNanos, deadline).validity() == Validity.FALSE;
     }
 }

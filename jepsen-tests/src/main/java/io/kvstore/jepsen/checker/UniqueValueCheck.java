@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The fast path for keys where every written value is unique, in O(n log n). It only ever answers "not
+ * The fast path, in O(n log n), mostly for keys where every written value is unique. It only ever answers "not
  * linearizable, and here is why"; when it finds nothing the full search decides, so it can speed up a FALSE but
  * never make a wrong TRUE.
  *
@@ -26,19 +26,32 @@ final class UniqueValueCheck {
     /** A proof of non-linearizability: a sentence and the two or three calls it names. */
     record Anomaly(String explanation, List<RegisterCall> calls) {}
 
-    /** The first anomaly in observer order, or null when none of the three patterns occurs or values repeat. */
+    /**
+     * The first anomaly found, or null. Pattern 1 (a value nothing wrote) is checked on any key; patterns 2 and 3
+     * only when written values are unique.
+     */
     static Anomaly find(String key, List<RegisterCall> calls) {
         Map<Long, RegisterCall> writerOf = new HashMap<>();
         List<RegisterCall> sureWrites = new ArrayList<>();
+        boolean unique = true;
         for (RegisterCall c : calls) {
             if (c.kind() != RegisterCall.Kind.READ) {
-                if (writerOf.put(c.written(), c) != null) {
-                    return null; // a value written twice: the observer's writer is ambiguous
-                }
+                unique &= writerOf.put(c.written(), c) == null;
                 if (!c.indeterminate()) {
                     sureWrites.add(c);
                 }
             }
+        }
+        // Pattern 1 needs no uniqueness: a value nothing wrote cannot be observed.
+        for (RegisterCall r : calls) {
+            if (r.kind() != RegisterCall.Kind.WRITE && !r.indeterminate() && r.observed() != null
+                    && !writerOf.containsKey(r.observed())) {
+                return new Anomaly(observation(key, r) + ", but no operation that may have taken effect wrote "
+                        + r.observed(), List.of(r));
+            }
+        }
+        if (!unique) {
+            return null; // a value written twice: an observer's writer is ambiguous
         }
         // Sure writes by invocation, with the earliest-completing one at or after each position.
         sureWrites.sort(Comparator.comparingLong(RegisterCall::invokeIndex));
@@ -53,16 +66,10 @@ final class UniqueValueCheck {
             if (r.kind() == RegisterCall.Kind.WRITE || r.indeterminate()) {
                 continue; // an indeterminate cas may not have happened, so it proves nothing
             }
-            String what = r.kind() == RegisterCall.Kind.READ
-                    ? "read of " + key + " returned " + RegisterCall.show(r.observed())
-                    : "cas on " + key + " found " + RegisterCall.show(r.observed());
-            String when = " at [#" + r.invokeIndex() + ", #" + r.completeIndex() + "]";
+            String what = observation(key, r);
             RegisterCall w = r.observed() == null ? null : writerOf.get(r.observed());
-            if (r.observed() != null && w == null) {
-                return new Anomaly(what + when + ", but no operation that may have taken effect wrote " + r.observed(), List.of(r));
-            }
             if (w != null && w.invokeIndex() > r.completeIndex()) {
-                return new Anomaly(what + when + ", but the only write of " + r.observed() + ", " + w.describe()
+                return new Anomaly(what + ", but the only write of " + r.observed() + ", " + w.describe()
                         + ", was invoked after that", List.of(w, r));
             }
             long after = w == null ? -1 : w.completeIndex();
@@ -71,12 +78,19 @@ final class UniqueValueCheck {
             if (u != null && u.completeIndex() < r.invokeIndex()) {
                 String source = w == null ? "the initial state"
                         : "the only write of " + r.observed() + ", " + w.describe();
-                String text = what + when + ", which is stale: " + u.describe() + " overwrote " + source
+                String text = what + ", which is stale: " + u.describe() + " overwrote " + source
                         + " before the " + (r.kind() == RegisterCall.Kind.READ ? "read" : "cas") + " began";
                 return new Anomaly(text, w == null ? List.of(u, r) : List.of(w, u, r));
             }
         }
         return null;
+    }
+
+    private static String observation(String key, RegisterCall r) {
+        String what = r.kind() == RegisterCall.Kind.READ
+                ? "read of " + key + " returned " + RegisterCall.show(r.observed())
+                : "cas on " + key + " found " + RegisterCall.show(r.observed());
+        return what + " at [#" + r.invokeIndex() + ", #" + r.completeIndex() + "]";
     }
 
     /** Position of the first write invoked strictly after history index {@code index}. */
