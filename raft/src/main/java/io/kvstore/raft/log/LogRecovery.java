@@ -85,16 +85,37 @@ final class LogRecovery {
                 file.close();
             }
         }
-        String missing = log.finish();
-        if (missing != null) {
+        long lastSequence = sequences.isEmpty() ? 0 : sequences.get(sequences.size() - 1);
+        try {
+            String missing = log.finish();
+            if (missing != null) {
+                throw new CorruptLogException("corrupt raft log " + disk + ": " + missing + "; this member must not "
+                        + "start (restore its data or replace the member)");
+            }
+            if (lastFile != null) {
+                cutTail(lastFile, WalFormat.segmentName(lastSequence), lastSize);
+            }
+        } catch (IOException | RuntimeException e) {
             if (lastFile != null) {
                 lastFile.close();
             }
-            throw new CorruptLogException("corrupt raft log " + disk + ": " + missing + "; this member must not "
-                    + "start (restore its data or replace the member)");
+            throw e;
         }
-        long lastSequence = sequences.isEmpty() ? 0 : sequences.get(sequences.size() - 1);
         return new Result(log, lastFile, lastSequence, lastSize, lastHasHardState);
+    }
+
+    /**
+     * Cuts what follows the last sync marker of the last segment. Only once the whole log checked out: a recovery
+     * that refuses to start leaves the files as it found them, for whoever investigates.
+     */
+    private void cutTail(DiskFile file, String name, long syncedEnd) throws IOException {
+        long size = file.size();
+        if (syncedEnd < size) {
+            LOG.warn("raft log {}: cutting {} unacknowledged bytes after the last sync marker at offset {} (torn write)",
+                    name, size - syncedEnd, syncedEnd);
+            file.truncate(syncedEnd);
+            file.force();
+        }
     }
 
     /** Our segment sequences in order; anything else in the directory means it is not ours. */
@@ -140,7 +161,7 @@ final class LogRecovery {
         return true;
     }
 
-    /** Replays one segment into {@link #log}; returns its size after any tail cut. */
+    /** Replays one segment into {@link #log}; returns where its last sync marker ends (the tail is cut later). */
     private long replaySegment(DiskFile file, long sequence, boolean last) throws IOException {
         String name = WalFormat.segmentName(sequence);
         long fileSize = file.size();
@@ -172,14 +193,8 @@ final class LogRecovery {
             }
         }
         pending.clear();
-        if (syncedEnd < size) {
-            if (!last) {
-                throw corrupt(name, syncedEnd, "records after the last sync marker of a segment that is not the last");
-            }
-            LOG.warn("raft log {}: cutting {} unacknowledged bytes after the last sync marker at offset {} (torn write)",
-                    name, size - syncedEnd, syncedEnd);
-            file.truncate(syncedEnd);
-            file.force();
+        if (syncedEnd < size && !last) {
+            throw corrupt(name, syncedEnd, "records after the last sync marker of a segment that is not the last");
         }
         return syncedEnd;
     }
