@@ -2,6 +2,8 @@ package io.kvstore.raft.log;
 
 import io.kvstore.raft.core.Entry;
 import io.kvstore.raft.core.HardState;
+import io.kvstore.raft.core.SnapshotMeta;
+import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
@@ -49,6 +51,20 @@ final class BatchEncoder {
         } else {
             buffer.putInt(votedFor.length).put(votedFor);
         }
+        end(start);
+    }
+
+    /** A SNAPSHOT marker; {@code install} tells an installed leader snapshot from a local compaction. */
+    void snapshot(SnapshotMeta snapshot, boolean install) {
+        ByteString membership = snapshot.membership().encode();
+        if (membership.size() > WalFormat.MEMBERSHIP_BYTES_MAX) {
+            throw new IllegalArgumentException("snapshot membership encodes to " + membership.size()
+                    + " bytes, more than " + WalFormat.MEMBERSHIP_BYTES_MAX);
+        }
+        int start = begin(WalFormat.TYPE_SNAPSHOT, WalFormat.SNAPSHOT_FIXED_LENGTH + membership.size());
+        buffer.put(install ? WalFormat.SNAPSHOT_INSTALL : WalFormat.SNAPSHOT_COMPACT)
+                .putLong(snapshot.index()).putLong(snapshot.term()).putInt(membership.size());
+        membership.copyTo(buffer);
         end(start);
     }
 

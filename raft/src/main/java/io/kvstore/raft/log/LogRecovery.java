@@ -2,6 +2,8 @@ package io.kvstore.raft.log;
 
 import io.kvstore.raft.core.Entry;
 import io.kvstore.raft.core.HardState;
+import io.kvstore.raft.core.Membership;
+import io.kvstore.raft.core.SnapshotMeta;
 import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * safe: everything up to the last valid SYNC marker was forced, so it was promised. After that marker, in the last
  * segment only, lies what a crash cut short: a torn tail, cut off with one WARN line. A bad record that a valid
  * SYNC marker follows (or any bad record in an earlier segment) was promised and is damaged: corruption, never
- * skipped. Records take effect only when their batch's marker is read, so an unsynced tail never leaks out.
+ * skipped. Records take effect only when their batch's marker is read, so an unsynced tail never leaks out. What
+ * the records mean (entries, snapshot markers, a front deleted by compaction) is {@link LogReplay}'s business.
  *
  * <p>Reads one whole segment into memory at a time (segments are bounded by the store's segment size plus one
  * batch). Not thread-safe; use once.
@@ -26,18 +29,28 @@ final class LogRecovery {
     private static final Logger LOG = LoggerFactory.getLogger(LogRecovery.class);
     private static final Entry.Type[] ENTRY_TYPES = Entry.Type.values();
 
-    /** What recovery found; {@code lastFile} is the open last segment (null when there is none), the caller owns it. */
-    record Result(HardState hardState, List<Entry> entries, DiskFile lastFile, long lastSequence, long lastSize,
-                  boolean lastHasHardState) {}
+    /**
+     * What recovery found: the replayed log, and the open last segment ({@code lastFile}, null when there is none;
+     * the caller owns it).
+     */
+    record Result(LogReplay log, DiskFile lastFile, long lastSequence, long lastSize, boolean lastHasHardState) {}
 
-    /** A decoded record of the current batch, waiting for the batch's SYNC marker. */
-    private record Pending(long offset, Entry entry, HardState hardState) {}
+    /**
+     * A decoded record of the current batch, waiting for the batch's SYNC marker: exactly one of entry, hard state
+     * and snapshot is set, or none for the SYNC marker itself.
+     */
+    private record Pending(long offset, Entry entry, HardState hardState, SnapshotMeta snapshot, boolean install) {
+        static final Pending SYNC = new Pending(-1, null, null, null, false);
+
+        boolean isSync() {
+            return entry == null && hardState == null && snapshot == null;
+        }
+    }
 
     private final Disk disk;
     private final CRC32C crc = new CRC32C();
-    private final List<Entry> entries = new ArrayList<>();
     private final List<Pending> pending = new ArrayList<>();
-    private HardState hardState = HardState.EMPTY;
+    private LogReplay log;
     private boolean segmentHasHardState; // of the segment being replayed: the store repeats it in every segment
     private ByteBuffer data = ByteBuffer.allocate(0);
 
@@ -47,6 +60,7 @@ final class LogRecovery {
 
     Result run() throws IOException {
         List<Long> sequences = segmentSequences();
+        log = new LogReplay(sequences.isEmpty() ? 1 : sequences.get(0));
         if (!sequences.isEmpty() && dropTornCreation(sequences.get(sequences.size() - 1))) {
             sequences.remove(sequences.size() - 1);
         }
@@ -57,6 +71,7 @@ final class LogRecovery {
             boolean last = i == sequences.size() - 1;
             DiskFile file = disk.open(WalFormat.segmentName(sequences.get(i)));
             try {
+                log.startSegment(sequences.get(i));
                 segmentHasHardState = false;
                 lastSize = replaySegment(file, sequences.get(i), last);
                 lastHasHardState = segmentHasHardState;
@@ -71,7 +86,36 @@ final class LogRecovery {
             }
         }
         long lastSequence = sequences.isEmpty() ? 0 : sequences.get(sequences.size() - 1);
-        return new Result(hardState, entries, lastFile, lastSequence, lastSize, lastHasHardState);
+        try {
+            String missing = log.finish();
+            if (missing != null) {
+                throw new CorruptLogException("corrupt raft log " + disk + ": " + missing + "; this member must not "
+                        + "start (restore its data or replace the member)");
+            }
+            if (lastFile != null) {
+                cutTail(lastFile, WalFormat.segmentName(lastSequence), lastSize);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (lastFile != null) {
+                lastFile.close();
+            }
+            throw e;
+        }
+        return new Result(log, lastFile, lastSequence, lastSize, lastHasHardState);
+    }
+
+    /**
+     * Cuts what follows the last sync marker of the last segment. Only once the whole log checked out: a recovery
+     * that refuses to start leaves the files as it found them, for whoever investigates.
+     */
+    private void cutTail(DiskFile file, String name, long syncedEnd) throws IOException {
+        long size = file.size();
+        if (syncedEnd < size) {
+            LOG.warn("raft log {}: cutting {} unacknowledged bytes after the last sync marker at offset {} (torn write)",
+                    name, size - syncedEnd, syncedEnd);
+            file.truncate(syncedEnd);
+            file.force();
+        }
     }
 
     /** Our segment sequences in order; anything else in the directory means it is not ours. */
@@ -117,7 +161,7 @@ final class LogRecovery {
         return true;
     }
 
-    /** Replays one segment into {@link #entries} and {@link #hardState}; returns its size after any tail cut. */
+    /** Replays one segment into {@link #log}; returns where its last sync marker ends (the tail is cut later). */
     private long replaySegment(DiskFile file, long sequence, boolean last) throws IOException {
         String name = WalFormat.segmentName(sequence);
         long fileSize = file.size();
@@ -141,7 +185,7 @@ final class LogRecovery {
                 break;
             }
             position += WalFormat.RECORD_HEADER_BYTES + data.getInt(position);
-            if (record.entry() == null && record.hardState() == null) {
+            if (record.isSync()) {
                 applyBatch(name);
                 syncedEnd = position;
             } else {
@@ -149,14 +193,8 @@ final class LogRecovery {
             }
         }
         pending.clear();
-        if (syncedEnd < size) {
-            if (!last) {
-                throw corrupt(name, syncedEnd, "records after the last sync marker of a segment that is not the last");
-            }
-            LOG.warn("raft log {}: cutting {} unacknowledged bytes after the last sync marker at offset {} (torn write)",
-                    name, size - syncedEnd, syncedEnd);
-            file.truncate(syncedEnd);
-            file.force();
+        if (syncedEnd < size && !last) {
+            throw corrupt(name, syncedEnd, "records after the last sync marker of a segment that is not the last");
         }
         return syncedEnd;
     }
@@ -180,28 +218,25 @@ final class LogRecovery {
     /** Applies the batch that a SYNC marker just closed. */
     private void applyBatch(String name) throws CorruptLogException {
         for (Pending record : pending) {
+            String problem = null;
             if (record.hardState() != null) {
-                hardState = record.hardState();
+                log.hardState(record.hardState());
                 segmentHasHardState = true;
-                continue;
+            } else if (record.snapshot() != null) {
+                problem = log.snapshot(record.snapshot(), record.install());
+            } else {
+                problem = log.entry(record.entry());
             }
-            long index = record.entry().index();
-            int lastIndex = entries.size();
-            if (index > lastIndex + 1) {
-                throw corrupt(name, record.offset(), "entry " + index + " leaves a gap after entry " + lastIndex);
+            if (problem != null) {
+                throw corrupt(name, record.offset(), problem);
             }
-            if (index <= lastIndex) {
-                // A follower replaced a conflicting suffix (Raft §5.3): the later write wins.
-                entries.subList((int) index - 1, lastIndex).clear();
-            }
-            entries.add(record.entry());
         }
         pending.clear();
     }
 
     /**
      * Decodes the record at {@code position}, or returns null when it is torn or damaged: impossible length, bad
-     * checksum, unknown type, or impossible fields. A SYNC marker comes back with neither entry nor hard state.
+     * checksum, unknown type, or impossible fields. A SYNC marker comes back as {@link Pending#SYNC}.
      */
     private Pending decode(int position, int size, long sequence) {
         if (size - position < WalFormat.RECORD_HEADER_BYTES + 1) {
@@ -224,7 +259,9 @@ final class LogRecovery {
             case WalFormat.TYPE_SYNC:
                 boolean valid = length == WalFormat.SYNC_LENGTH && data.getLong(body + 1) == position
                         && data.getLong(body + 9) == sequence;
-                return valid ? new Pending(position, null, null) : null;
+                return valid ? Pending.SYNC : null;
+            case WalFormat.TYPE_SNAPSHOT:
+                return decodeSnapshot(position, body, length);
             default:
                 return null;
         }
@@ -237,12 +274,36 @@ final class LogRecovery {
         long index = data.getLong(body + 1);
         long term = data.getLong(body + 9);
         int type = data.get(body + 17);
-        if (index < 1 || index > Integer.MAX_VALUE - 8 || term < 1 || type < 0 || type >= ENTRY_TYPES.length) {
+        if (index < 1 || term < 1 || type < 0 || type >= ENTRY_TYPES.length) {
             return null;
         }
         ByteString payload = ByteString.copyFrom(data.array(), body + WalFormat.ENTRY_FIXED_LENGTH,
                 length - WalFormat.ENTRY_FIXED_LENGTH);
-        return new Pending(position, new Entry(index, term, ENTRY_TYPES[type], payload), null);
+        return new Pending(position, new Entry(index, term, ENTRY_TYPES[type], payload), null, null, false);
+    }
+
+    private Pending decodeSnapshot(int position, int body, int length) {
+        if (length < WalFormat.SNAPSHOT_FIXED_LENGTH) {
+            return null;
+        }
+        byte kind = data.get(body + 1);
+        long index = data.getLong(body + 2);
+        long term = data.getLong(body + 10);
+        int membershipBytes = data.getInt(body + 18);
+        if ((kind != WalFormat.SNAPSHOT_COMPACT && kind != WalFormat.SNAPSHOT_INSTALL) || index < 0 || term < 0
+                || membershipBytes < 0 || membershipBytes > WalFormat.MEMBERSHIP_BYTES_MAX
+                || length != WalFormat.SNAPSHOT_FIXED_LENGTH + membershipBytes) {
+            return null;
+        }
+        Membership membership;
+        try {
+            membership = Membership.decode(ByteString.copyFrom(data.array(), body + WalFormat.SNAPSHOT_FIXED_LENGTH,
+                    membershipBytes));
+        } catch (IllegalArgumentException e) {
+            return null; // impossible field, like any other: damaged
+        }
+        return new Pending(position, null, null, new SnapshotMeta(index, term, membership),
+                kind == WalFormat.SNAPSHOT_INSTALL);
     }
 
     private Pending decodeHardState(int position, int body, int length) {
@@ -259,7 +320,7 @@ final class LogRecovery {
         }
         String votedFor = votedForBytes < 0 ? null : new String(data.array(),
                 body + WalFormat.HARD_STATE_FIXED_LENGTH, votedForBytes, StandardCharsets.UTF_8);
-        return new Pending(position, null, new HardState(term, votedFor, commit));
+        return new Pending(position, null, new HardState(term, votedFor, commit), null, false);
     }
 
     /** Whether a valid SYNC marker starts anywhere in [from, size): proof that what lies before it was forced. */

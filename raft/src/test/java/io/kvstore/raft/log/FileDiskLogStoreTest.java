@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kvstore.raft.core.Entry;
 import io.kvstore.raft.core.HardState;
+import io.kvstore.raft.core.Membership;
+import io.kvstore.raft.core.SnapshotMeta;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +47,52 @@ class FileDiskLogStoreTest {
         }
         try (var files = Files.list(directory)) {
             assertTrue(files.count() > 1, "1 KiB segments must roll");
+        }
+    }
+
+    @Test
+    void compactionDeletesSegmentFilesAndReopenRecovers() throws IOException {
+        Random random = new Random(SEED);
+        List<Entry> log = new ArrayList<>(); // log.get(i) has index snapshot.index() + 1 + i
+        SnapshotMeta snapshot = SnapshotMeta.NONE;
+        HardState hardState = HardState.EMPTY;
+        try (SegmentedLogStore store = new SegmentedLogStore(new FileDisk(directory), 1024)) {
+            store.recover();
+            for (int batch = 0; batch < 60; batch++) {
+                List<Entry> entries = LogTestSupport.randomEntries(random, snapshot.index() + log.size() + 1, 3);
+                store.append(entries);
+                log.addAll(entries);
+                hardState = new HardState(batch, "member-" + batch % 3, snapshot.index() + log.size());
+                store.saveHardState(hardState);
+                store.sync();
+            }
+            assertTrue(segmentFiles().size() > 4, "seed " + SEED + ": 1 KiB segments must roll: " + segmentFiles());
+            long index = snapshot.index() + log.size() - 5; // keep the last five entries
+            snapshot = new SnapshotMeta(index, log.get((int) index - 1).term(), Membership.ofVoters(Set.of("a", "b")));
+            store.compact(snapshot);
+            log.subList(0, (int) index).clear();
+            store.sync();
+        }
+        List<String> files = segmentFiles();
+        // The last five entries lie in the last two batches (two segments at most), the marker in the last one.
+        assertTrue(files.size() <= 3 && !files.contains("wal-0000000000000001.log"),
+                "seed " + SEED + ": only the segments with the last five entries and the marker stay: " + files);
+        try (SegmentedLogStore store = new SegmentedLogStore(new FileDisk(directory), 1024)) {
+            assertEquals(new RecoveredLog(hardState, snapshot, log), store.recover(), "seed " + SEED);
+            SnapshotMeta installed = new SnapshotMeta(snapshot.index() + 100, 9, Membership.ofVoters(Set.of("c")));
+            store.installSnapshot(installed);
+            store.sync();
+            assertEquals(1, segmentFiles().size(), "seed " + SEED + ": an install frees every older segment");
+            snapshot = installed;
+        }
+        try (SegmentedLogStore store = new SegmentedLogStore(new FileDisk(directory), 1024)) {
+            assertEquals(new RecoveredLog(hardState, snapshot, List.of()), store.recover(), "seed " + SEED);
+        }
+    }
+
+    private List<String> segmentFiles() throws IOException {
+        try (var files = Files.list(directory)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
         }
     }
 

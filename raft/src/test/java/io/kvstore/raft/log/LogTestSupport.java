@@ -2,10 +2,14 @@ package io.kvstore.raft.log;
 
 import io.kvstore.raft.core.Entry;
 import io.kvstore.raft.core.HardState;
+import io.kvstore.raft.core.Membership;
+import io.kvstore.raft.core.SnapshotMeta;
 import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.SplittableRandom;
 
 /** Random entries and hard states, and the oracle's view of an append, shared by the log tests. */
@@ -52,8 +56,27 @@ final class LogTestSupport {
 
     /** An append starting at most a few entries back (so some appends replace a suffix) or right after the end. */
     static List<Entry> randomAppend(Random random, int lastIndex) {
-        int back = random.nextInt(4) == 0 ? random.nextInt(Math.min(lastIndex, 6) + 1) : 0;
+        return randomAppend(random, lastIndex, 0);
+    }
+
+    /** Like {@link #randomAppend(Random, int)}, never reaching back to {@code snapshotIndex} or below. */
+    static List<Entry> randomAppend(Random random, long lastIndex, long snapshotIndex) {
+        int back = random.nextInt(4) == 0 ? random.nextInt((int) Math.min(lastIndex - snapshotIndex, 6) + 1) : 0;
         return randomEntries(random, lastIndex + 1 - back, 1 + random.nextInt(4));
+    }
+
+    /** A snapshot at {@code index} with a random term and a random membership of up to five members. */
+    static SnapshotMeta randomSnapshot(Random random, long index) {
+        Set<String> voters = new TreeSet<>();
+        Set<String> learners = new TreeSet<>();
+        for (int member = 0; member < 5; member++) {
+            switch (random.nextInt(3)) {
+                case 0 -> voters.add("member-" + member);
+                case 1 -> learners.add("member-" + member);
+                default -> { }
+            }
+        }
+        return new SnapshotMeta(index, index == 0 ? 0 : 1 + random.nextInt(5), new Membership(voters, learners));
     }
 
     static HardState randomHardState(Random random, int lastIndex) {
@@ -63,7 +86,12 @@ final class LogTestSupport {
 
     /** The oracle: what the log holds after {@code entries} are appended to {@code log}. */
     static void applyAppend(List<Entry> log, List<Entry> entries) {
-        int first = (int) entries.get(0).index();
+        applyAppend(log, 0, entries);
+    }
+
+    /** The oracle for a log whose {@code log.get(i)} has index {@code snapshotIndex + 1 + i}. */
+    static void applyAppend(List<Entry> log, long snapshotIndex, List<Entry> entries) {
+        int first = (int) (entries.get(0).index() - snapshotIndex);
         log.subList(first - 1, log.size()).clear();
         log.addAll(entries);
     }
