@@ -134,11 +134,13 @@ final class MessageCodec {
 
     private static io.kvstore.raft.transport.wire.Membership encodeMembership(Membership m) {
         return io.kvstore.raft.transport.wire.Membership.newBuilder()
-                .addAllVoters(new TreeSet<>(m.voters())).addAllLearners(new TreeSet<>(m.learners())).build();
+                .addAllVoters(new TreeSet<>(m.voters())).addAllLearners(new TreeSet<>(m.learners()))
+                .putAllAddresses(m.addresses()).build();
     }
 
     private static Membership decodeMembership(io.kvstore.raft.transport.wire.Membership m) {
-        return new Membership(new TreeSet<>(m.getVotersList()), new TreeSet<>(m.getLearnersList()));
+        return new Membership(new TreeSet<>(m.getVotersList()), new TreeSet<>(m.getLearnersList()),
+                m.getAddressesMap());
     }
 
     private static io.kvstore.raft.transport.wire.Entry encodeEntry(Entry e) {

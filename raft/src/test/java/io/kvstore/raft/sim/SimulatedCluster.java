@@ -420,7 +420,7 @@ final class SimulatedCluster {
     /** The state machine snapshots every few entries; then the core and the log drop what it covers. */
     private void maybeCompact(Member m) {
         long applied = m.applied.size();
-        if (applied - m.core.snapshot().index() < faults.compactEveryEntries() || Boolean.getBoolean("sim.noCompact")) {
+        if (applied - m.core.snapshot().index() < faults.compactEveryEntries()) {
             return;
         }
         m.snapshots.put(applied, List.copyOf(m.applied));
@@ -559,15 +559,16 @@ final class SimulatedCluster {
         }
         int kind = random.nextInt(3);
         if (kind == 0 && !outside.isEmpty()) {
-            return new MembershipChange(MembershipChange.Kind.ADD_LEARNER, outside.get(random.nextInt(outside.size())));
+            String id = outside.get(random.nextInt(outside.size()));
+            return MembershipChange.addLearner(id, id + ".sim:7380");
         }
         if (kind == 1 && !current.learners().isEmpty()) {
             List<String> learners = List.copyOf(current.learners());
-            return new MembershipChange(MembershipChange.Kind.PROMOTE, learners.get(random.nextInt(learners.size())));
+            return MembershipChange.promote(learners.get(random.nextInt(learners.size())));
         }
         List<String> all = current.all();
         if (current.voters().size() > 1 || !current.learners().isEmpty()) {
-            return new MembershipChange(MembershipChange.Kind.REMOVE, all.get(random.nextInt(all.size())));
+            return MembershipChange.remove(all.get(random.nextInt(all.size())));
         }
         return null;
     }

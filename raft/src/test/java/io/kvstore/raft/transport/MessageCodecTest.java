@@ -8,6 +8,7 @@ import io.kvstore.raft.core.Entry;
 import io.kvstore.raft.core.Membership;
 import io.kvstore.raft.core.Message;
 import io.kvstore.raft.core.SnapshotMeta;
+import java.util.Map;
 import java.util.Set;
 import io.kvstore.raft.transport.wire.Frame;
 import io.kvstore.raft.transport.wire.Hello;
@@ -64,7 +65,8 @@ class MessageCodecTest {
             case 4 -> new Message.Heartbeat(from, to, term, nonNegative(r), nonNegative(r));
             case 5 -> new Message.HeartbeatResponse(from, to, term, nonNegative(r));
             case 6 -> new Message.InstallSnapshot(from, to, term, new SnapshotMeta(nonNegative(r), nonNegative(r),
-                    new Membership(Set.of(member(r) + "v"), r.nextBoolean() ? Set.of(member(r) + "l") : Set.of())));
+                    new Membership(Set.of(member(r) + "v"), r.nextBoolean() ? Set.of(member(r) + "l") : Set.of(),
+                            r.nextBoolean() ? Map.of(member(r) + "v", "127.0.0.1:" + r.nextInt(1, 65536)) : Map.of())));
             case 7 -> new Message.TimeoutNow(from, to, term);
             case 8 -> new Message.ReadIndexRequest(from, to, term, nonNegative(r));
             default -> new Message.ReadIndexResponse(from, to, term, nonNegative(r),
