@@ -15,8 +15,10 @@ import java.util.TreeSet;
 
 /**
  * The {@code cluster.properties} file that ties a data directory to one member of one cluster. Written on first
- * start, checked on every later one: starting member n2 on n1's directory, or with another cluster's id or member
- * set, would corrupt the cluster's log, so it is refused before anything on disk is touched.
+ * start, checked on every later one: starting member n2 on n1's directory, or with another cluster's id, would
+ * corrupt the cluster's log, so it is refused before anything on disk is touched. The file also records the
+ * bootstrap member list ({@code (joined)} for a member that joined an existing cluster); {@link RaftNode} compares
+ * the configured list with it and with the membership in the log.
  */
 final class ClusterIdentity {
     static final String FILE_NAME = "cluster.properties";
@@ -36,22 +38,24 @@ final class ClusterIdentity {
      * @throws IllegalStateException when the directory belongs to another member, cluster or member set
      * @throws IOException when the file cannot be read or written
      */
-    static void checkOrWrite(Path raftDir, RaftNodeOptions options) throws IOException {
+    static final String JOINED = "(joined)";
+
+    /** @return the bootstrap member list recorded for this directory (comma-separated), or {@link #JOINED} */
+    static String checkOrWrite(Path raftDir, RaftNodeOptions options) throws IOException {
         Identity configured = new Identity(options.clusterId(), options.id(),
-                String.join(",", new TreeSet<>(options.members().keySet())));
+                options.join() ? JOINED : String.join(",", new TreeSet<>(options.members().keySet())));
         Path file = raftDir.resolve(FILE_NAME);
         if (!Files.exists(file)) {
             write(raftDir, file, configured);
-            return;
+            return configured.members;
         }
         Identity stored = read(file);
-        if (!stored.equals(configured)) {
+        if (!stored.clusterId.equals(configured.clusterId) || !stored.memberId.equals(configured.memberId)) {
             throw new IllegalStateException("data directory " + raftDir + " belongs to " + stored
                     + " but this member is configured as " + configured + ". Start it with the settings in " + file
-                    + ", or give it its own empty data directory; nothing on disk was changed."
-                    + (stored.members.equals(configured.members) ? ""
-                    : " Membership changes are not supported yet: every member must list the same members."));
+                    + ", or give it its own empty data directory; nothing on disk was changed.");
         }
+        return stored.members;
     }
 
     private static Identity read(Path file) throws IOException {

@@ -2,6 +2,8 @@ package io.kvstore.raft;
 
 import com.google.protobuf.ByteString;
 import io.kvstore.raft.core.Entry;
+import io.kvstore.raft.core.Membership;
+import io.kvstore.raft.core.MembershipChange;
 import io.kvstore.raft.core.Message;
 import io.kvstore.raft.core.ProposeResult;
 import io.kvstore.raft.core.RaftCore;
@@ -13,7 +15,7 @@ import io.kvstore.raft.log.LogStore;
 import io.kvstore.raft.transport.Transport;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -52,6 +54,16 @@ final class RaftLoop implements Runnable {
 
     private record Wakeup() implements Event {}
 
+    private record ChangeMembership(MembershipChange change, CompletableFuture<Object> future) implements Event {}
+
+    private record Transfer(String target, CompletableFuture<String> future) implements Event {}
+
+    /** A read waiting for its read index; forwarded ones may be lost with a message, so each has a deadline. */
+    private record PendingRead(CompletableFuture<Long> future, long deadlineNanos) {}
+
+    /** A leadership transfer in flight: done when another member leads, failed at the deadline. */
+    private record PendingTransfer(String target, CompletableFuture<String> future, long deadlineNanos) {}
+
     private final String memberId;
     private final RaftCore core;
     private final LogStore logStore;
@@ -62,7 +74,13 @@ final class RaftLoop implements Runnable {
     private final BlockingQueue<Event> queue = new ArrayBlockingQueue<>(EVENT_QUEUE_MAX);
     private final AtomicLong inboundDropped = new AtomicLong();
     // loop-thread confined
-    private final Map<Long, CompletableFuture<Long>> reads = new HashMap<>();
+    /** Insertion-ordered, and every read gets the same timeout, so expired ones are always at the head. */
+    private final Map<Long, PendingRead> reads = new LinkedHashMap<>();
+    private final long readTimeoutNanos;
+    private final long transferTimeoutNanos;
+    private PendingTransfer transfer;
+    private Membership lastMembership;
+    private final Consumer<Membership> onMembershipChange;
     private long nextReadId;
     private RaftStatus lastStatus;
     /** Last log index made durable by a sync of this loop (or recovered): what may be applied before a sync. */
@@ -72,13 +90,20 @@ final class RaftLoop implements Runnable {
     private volatile boolean stopping;
 
     RaftLoop(String memberId, RaftCore core, LogStore logStore, Transport transport, ApplyLoop applyLoop,
-             long tickMillis, Consumer<Throwable> onFatal) {
+             long tickMillis, Consumer<Throwable> onFatal, Consumer<Membership> onMembershipChange) {
         this.memberId = memberId;
         this.core = core;
         this.logStore = logStore;
         this.transport = transport;
         this.applyLoop = applyLoop;
         this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMillis);
+        int electionTicks = core.config().electionTicks();
+        // A read forwarded to the leader, or a transfer, that has not finished within two election timeouts will
+        // not: the message was lost or leadership moved. The caller retries.
+        this.readTimeoutNanos = 2L * electionTicks * tickNanos;
+        this.transferTimeoutNanos = 2L * electionTicks * tickNanos;
+        this.onMembershipChange = onMembershipChange;
+        this.lastMembership = core.membership();
         this.onFatal = onFatal;
         this.status = core.status();
         this.lastStatus = status;
@@ -103,6 +128,14 @@ final class RaftLoop implements Runnable {
 
     void readIndex(CompletableFuture<Long> future) {
         enqueue(new Read(future), future);
+    }
+
+    void changeMembership(MembershipChange change, CompletableFuture<Object> future) {
+        enqueue(new ChangeMembership(change, future), future);
+    }
+
+    void transferLeadership(String target, CompletableFuture<String> future) {
+        enqueue(new Transfer(target, future), future);
     }
 
     private void enqueue(Event event, CompletableFuture<?> future) {
@@ -172,10 +205,76 @@ final class RaftLoop implements Runnable {
         } else if (event instanceof Read read) {
             long requestId = ++nextReadId;
             if (core.readIndex(requestId)) {
-                reads.put(requestId, read.future);
+                reads.put(requestId, new PendingRead(read.future, System.nanoTime() + readTimeoutNanos));
             } else {
                 read.future.completeExceptionally(new NotLeaderException(memberId, core.status().leaderId()));
             }
+        } else if (event instanceof ChangeMembership change) {
+            completeProposal(core.proposeMembershipChange(change.change), change.future);
+        } else if (event instanceof Transfer t) {
+            startTransfer(t);
+        }
+    }
+
+    private void completeProposal(ProposeResult result, CompletableFuture<Object> future) {
+        if (result instanceof ProposeResult.Accepted accepted) {
+            applyLoop.registerProposal(accepted.index(), accepted.term(), future);
+        } else if (result instanceof ProposeResult.NotLeader notLeader) {
+            future.completeExceptionally(new NotLeaderException(memberId, notLeader.leaderHint()));
+        } else if (result instanceof ProposeResult.Busy busy) {
+            future.completeExceptionally(new RaftBusyException(busy.reason()));
+        } else if (result instanceof ProposeResult.Rejected rejected) {
+            future.completeExceptionally(new IllegalArgumentException(rejected.reason()));
+        }
+    }
+
+    private void startTransfer(Transfer t) {
+        if (transfer != null) {
+            t.future.completeExceptionally(new RaftBusyException("a leadership transfer to " + transfer.target()
+                    + " is already in progress"));
+            return;
+        }
+        ProposeResult result = core.transferLeadership(t.target);
+        if (result instanceof ProposeResult.Accepted) {
+            String target = core.transferTarget();
+            if (target == null) {
+                t.future.complete(memberId); // asked to transfer to ourselves: nothing to do
+            } else {
+                log.info("member {} transferring leadership to {}", memberId, target);
+                transfer = new PendingTransfer(target, t.future, System.nanoTime() + transferTimeoutNanos);
+            }
+        } else if (result instanceof ProposeResult.NotLeader notLeader) {
+            t.future.completeExceptionally(new NotLeaderException(memberId, notLeader.leaderHint()));
+        } else if (result instanceof ProposeResult.Rejected rejected) {
+            t.future.completeExceptionally(new IllegalArgumentException(rejected.reason()));
+        } else if (result instanceof ProposeResult.Busy busy) {
+            t.future.completeExceptionally(new RaftBusyException(busy.reason()));
+        }
+    }
+
+    /** Completes or fails the transfer in flight from the latest status; fails expired reads. */
+    private void checkTimers(RaftStatus now) {
+        long nanos = System.nanoTime();
+        if (transfer != null) {
+            if (now.role() != Role.LEADER && now.leaderId() != null && !now.leaderId().equals(memberId)) {
+                transfer.future().complete(now.leaderId());
+                transfer = null;
+            } else if ((now.role() == Role.LEADER && core.transferTarget() == null)
+                    || nanos - transfer.deadlineNanos() > 0) {
+                transfer.future().completeExceptionally(new RaftBusyException("leadership transfer to "
+                        + transfer.target() + " did not complete within the election timeout: the target may be"
+                        + " down, partitioned or unable to catch up; this member keeps leading"));
+                transfer = null;
+            }
+        }
+        var it = reads.values().iterator();
+        while (it.hasNext()) {
+            PendingRead read = it.next();
+            if (nanos - read.deadlineNanos() <= 0) {
+                break;
+            }
+            read.future().completeExceptionally(new NotLeaderException(memberId, now.leaderId()));
+            it.remove();
         }
     }
 
@@ -218,9 +317,14 @@ final class RaftLoop implements Runnable {
                 applyLoop.submitEntries(committed.subList(applyNow, committed.size()));
             }
             for (ReadState readState : ready.readStates()) {
-                CompletableFuture<Long> future = reads.remove(readState.requestId());
-                if (future != null) {
-                    applyLoop.submitRead(readState.index(), future);
+                PendingRead read = reads.remove(readState.requestId());
+                if (read == null) {
+                    continue;
+                }
+                if (readState.failed()) {
+                    read.future().completeExceptionally(new NotLeaderException(memberId, core.status().leaderId()));
+                } else {
+                    applyLoop.submitRead(readState.index(), read.future());
                 }
             }
             core.advance(ready);
@@ -246,19 +350,28 @@ final class RaftLoop implements Runnable {
         if (now.leaderId() != null && !now.leaderId().equals(before.leaderId()) && now.role() != Role.LEADER) {
             log.info("member {} follows leader {} at term {}", memberId, now.leaderId(), now.term());
         }
-        boolean lostLeadership = before.role() == Role.LEADER
-                && (now.role() != Role.LEADER || now.term() != before.term());
-        if (lostLeadership && !reads.isEmpty()) {
-            // Unconfirmed reads cannot be confirmed by a former leader; the caller retries at the new one.
+        if (now.term() != before.term() && !reads.isEmpty()) {
+            // A read confirmed in the old term could not be trusted once the term moved on; the caller retries.
             failPendingReads(new NotLeaderException(memberId, now.leaderId()));
+        }
+        checkTimers(now);
+        Membership membership = core.membership();
+        if (membership != lastMembership) {
+            lastMembership = membership;
+            log.info("member {} membership is now {}", memberId, membership);
+            onMembershipChange.accept(membership);
         }
         lastStatus = now;
         status = now;
     }
 
     private void failPendingReads(RaftException cause) {
-        reads.values().forEach(f -> f.completeExceptionally(cause));
+        reads.values().forEach(r -> r.future().completeExceptionally(cause));
         reads.clear();
+        if (transfer != null) {
+            transfer.future().completeExceptionally(cause);
+            transfer = null;
+        }
     }
 
     /** Fails requests still queued; also called by close after the loop exited, for requests that raced it. */
@@ -269,6 +382,10 @@ final class RaftLoop implements Runnable {
                 propose.future.completeExceptionally(closed);
             } else if (event instanceof Read read) {
                 read.future.completeExceptionally(closed);
+            } else if (event instanceof ChangeMembership change) {
+                change.future.completeExceptionally(closed);
+            } else if (event instanceof Transfer t) {
+                t.future.completeExceptionally(closed);
             }
         }
     }

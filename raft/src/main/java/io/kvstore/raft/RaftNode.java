@@ -13,6 +13,11 @@ import io.kvstore.raft.transport.Transport;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.net.InetSocketAddress;
+import io.kvstore.raft.core.Membership;
+import io.kvstore.raft.core.MembershipChange;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -52,16 +57,18 @@ public final class RaftNode implements AutoCloseable {
     private final Thread loopThread;
     private final Thread applyThread;
     private final AtomicBoolean started = new AtomicBoolean();
+    private volatile Membership membership;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private RaftNode(RaftNodeOptions options, StateMachine stateMachine, LogStore logStore, Transport transport)
+    private RaftNode(RaftNodeOptions options, java.util.Set<String> bootstrapVoters, StateMachine stateMachine,
+                     LogStore logStore, Transport transport)
             throws IOException {
         this.options = options;
         this.logStore = logStore;
         this.transport = transport;
         RecoveredLog recovered = logStore.recover();
         List<Entry> entries = recovered.entries();
-        long lastIndex = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).index();
+        long lastIndex = recovered.snapshot().index() + entries.size();
         long appliedIndex = stateMachine.appliedIndex();
         if (appliedIndex < 0 || appliedIndex > lastIndex) {
             // The state machine is ahead of the durable log: the log was lost or belongs to another member.
@@ -70,11 +77,13 @@ public final class RaftNode implements AutoCloseable {
         }
         long seed = System.nanoTime() ^ ((long) options.id().hashCode() << 32);
         log.debug("member {} election randomness seed {}", options.id(), seed);
-        RaftCore core = new RaftCore(options.toRaftConfig(), recovered.hardState(), entries, appliedIndex,
-                new SplittableRandom(seed));
+        RaftCore core = new RaftCore(options.toRaftConfig(bootstrapVoters), recovered.hardState(),
+                recovered.snapshot(), entries,
+                appliedIndex, new SplittableRandom(seed));
+        this.membership = core.membership();
         this.applyLoop = new ApplyLoop(options.id(), stateMachine, appliedIndex, this::fail);
         this.raftLoop = new RaftLoop(options.id(), core, logStore, transport, applyLoop, options.tickMillis(),
-                this::fail);
+                this::fail, this::membershipChanged);
         this.loopThread = new Thread(raftLoop, "raft-loop-" + options.id());
         this.applyThread = new Thread(applyLoop, "raft-apply-" + options.id());
         log.info("member {} recovered {} log entries (term {}, applied index {})",
@@ -93,11 +102,40 @@ public final class RaftNode implements AutoCloseable {
     public static RaftNode open(RaftNodeOptions options, StateMachine stateMachine) throws IOException {
         Objects.requireNonNull(options, "options");
         Path raftDir = options.dataDir().resolve("raft");
-        ClusterIdentity.checkOrWrite(raftDir, options);
+        String bootstrap = ClusterIdentity.checkOrWrite(raftDir, options);
         LogStore logStore = new SegmentedLogStore(new FileDisk(raftDir.resolve("log")), SEGMENT_BYTES_MAX);
         Transport transport = new NettyTransport(options.id(), options.clusterId(),
                 options.members().get(options.id()), options.members());
-        return create(options, stateMachine, logStore, transport);
+        java.util.Set<String> bootstrapVoters = bootstrap.equals(ClusterIdentity.JOINED) ? java.util.Set.of()
+                : new java.util.TreeSet<>(java.util.Arrays.asList(bootstrap.split(",")));
+        RaftNode node = create(options, bootstrapVoters, stateMachine, logStore, transport);
+        try {
+            node.checkConfiguredMembers(bootstrap);
+        } catch (IllegalStateException e) {
+            node.close();
+            throw e;
+        }
+        return node;
+    }
+
+    /**
+     * The configured member list must be the one this directory bootstrapped with or the membership the log now
+     * records (after membership changes an operator lists the current members): anything else is a configuration
+     * mistake that would send this member's messages to the wrong places.
+     */
+    private void checkConfiguredMembers(String bootstrap) {
+        if (options.join()) {
+            return;
+        }
+        java.util.Set<String> configured = new java.util.TreeSet<>(options.members().keySet());
+        String configuredText = String.join(",", configured);
+        java.util.Set<String> current = new java.util.TreeSet<>(membership.all());
+        if (!configuredText.equals(bootstrap) && !configured.equals(current)) {
+            throw new IllegalStateException("member " + options.id() + " is configured with members "
+                    + configured + " but its data directory was bootstrapped with [" + bootstrap
+                    + "] and its log now records members " + current + ": start it with one of those lists"
+                    + " (the log's membership is authoritative); nothing on disk was changed");
+        }
     }
 
     /**
@@ -109,9 +147,17 @@ public final class RaftNode implements AutoCloseable {
     public static RaftNode create(RaftNodeOptions options, StateMachine stateMachine, LogStore logStore,
                                   Transport transport) throws IOException {
         Objects.requireNonNull(options, "options");
+        return create(options, options.join() ? java.util.Set.of() : options.members().keySet(), stateMachine,
+                logStore, transport);
+    }
+
+    /** As {@link #create(RaftNodeOptions, StateMachine, LogStore, Transport)}, with the recorded bootstrap voters. */
+    private static RaftNode create(RaftNodeOptions options, java.util.Set<String> bootstrapVoters,
+                                   StateMachine stateMachine, LogStore logStore, Transport transport)
+            throws IOException {
         Objects.requireNonNull(stateMachine, "stateMachine");
         try {
-            return new RaftNode(options, stateMachine, Objects.requireNonNull(logStore, "logStore"),
+            return new RaftNode(options, bootstrapVoters, stateMachine, Objects.requireNonNull(logStore, "logStore"),
                     Objects.requireNonNull(transport, "transport"));
         } catch (IOException | RuntimeException e) {
             closeQuietly(transport, logStore);
@@ -128,6 +174,7 @@ public final class RaftNode implements AutoCloseable {
         if (closed.get() || !started.compareAndSet(false, true)) {
             throw new IllegalStateException("member " + options.id() + " already started or closed");
         }
+        transport.updatePeers(peerAddresses(membership));
         applyThread.start();
         loopThread.start();
         transport.start(raftLoop::offerInbound);
@@ -158,6 +205,57 @@ public final class RaftNode implements AutoCloseable {
         CompletableFuture<Long> future = new CompletableFuture<>();
         raftLoop.readIndex(future);
         return future;
+    }
+
+    /**
+     * Proposes one membership change (add a learner with its peer address, promote a learner, remove a member). The
+     * future completes once the change is committed and applied here, or fails with {@link NotLeaderException},
+     * {@link RaftBusyException} (another change is pending, the leader has not committed in its term yet, or a
+     * learner to promote has not caught up: retry), or {@link IllegalArgumentException} (the change can never apply,
+     * e.g. removing a member that is not in the cluster).
+     */
+    public CompletableFuture<Object> changeMembership(MembershipChange change) {
+        Objects.requireNonNull(change, "change");
+        CompletableFuture<Object> future = new CompletableFuture<>();
+        raftLoop.changeMembership(change, future);
+        return future;
+    }
+
+    /**
+     * Hands leadership to {@code target}, or to the most up-to-date voter when null. The future completes with the
+     * new leader's id once another member leads; it fails with {@link RaftBusyException} when the transfer does not
+     * finish within two election timeouts (the target is down, partitioned or cannot catch up; this member keeps
+     * leading), {@link NotLeaderException}, or {@link IllegalArgumentException} (target is not a voter).
+     */
+    public CompletableFuture<String> transferLeadership(String target) {
+        CompletableFuture<String> future = new CompletableFuture<>();
+        raftLoop.transferLeadership(target, future);
+        return future;
+    }
+
+    /** The membership in force on this member (the last one in its log, committed or not). */
+    public Membership membership() {
+        return membership;
+    }
+
+    private void membershipChanged(Membership now) {
+        membership = now;
+        transport.updatePeers(peerAddresses(now));
+    }
+
+    /** Peer addresses of the members of {@code m}: those recorded in the log, else the configured ones. */
+    private Map<String, InetSocketAddress> peerAddresses(Membership m) {
+        Map<String, InetSocketAddress> peers = new TreeMap<>();
+        for (String member : m.all()) {
+            String recorded = m.addresses().get(member);
+            InetSocketAddress address = recorded != null ? RaftNodeOptions.parseAddress(recorded)
+                    : options.members().get(member);
+            if (address != null) {
+                peers.put(member, address);
+            }
+        }
+        options.members().forEach(peers::putIfAbsent); // configured peers stay reachable (a joining member's seed)
+        return peers;
     }
 
     /** A recent snapshot of the member's state; {@code appliedIndex} is what the state machine has applied. */

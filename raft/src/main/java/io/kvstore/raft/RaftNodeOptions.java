@@ -27,11 +27,16 @@ import java.util.regex.Pattern;
  * @param maxInflightBytes bytes of entries in flight per follower.
  * @param maxMsgBytes bytes of entries in one AppendEntries; must stay below the transport's frame limit.
  * @param maxUncommittedBytes bytes of uncommitted entries a leader accepts before proposals get "busy".
+ * @param join false (default): {@code members} is the bootstrap membership of a new cluster, identical on every
+ *     initial member. true: this member joins an existing cluster; {@code members} only tells it where some
+ *     current members are, and it learns the membership from the leader once an operator added it as a learner.
+ *     After the first start the membership always comes from the log; {@code members} then only supplies
+ *     addresses of members whose address the log does not record.
  */
 public record RaftNodeOptions(String id, String clusterId, Map<String, InetSocketAddress> members, Path dataDir,
                               long tickMillis, int electionTicks, int heartbeatTicks, boolean preVote,
                               boolean checkQuorum, int maxInflightMsgs, long maxInflightBytes, long maxMsgBytes,
-                              long maxUncommittedBytes) {
+                              long maxUncommittedBytes, boolean join) {
     /** Ids end up in file names, logs and the cluster identity file: keep them plain. */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     /** Above a second per tick the clock is too coarse for elections; below 1 ms it is busy-waiting. */
@@ -75,10 +80,40 @@ public record RaftNodeOptions(String id, String clusterId, Map<String, InetSocke
         return new Builder(id, clusterId, members, dataDir);
     }
 
-    /** The core's configuration for these options. */
-    RaftConfig toRaftConfig() {
-        return new RaftConfig(id, members.keySet(), electionTicks, heartbeatTicks, preVote, checkQuorum,
+    /**
+     * The core's configuration for these options, with the bootstrap voters recorded when the data directory was
+     * first used (not the members configured now: after the first start the membership comes from the log).
+     */
+    RaftConfig toRaftConfig(java.util.Set<String> bootstrapVoters) {
+        return new RaftConfig(id, bootstrapVoters, electionTicks, heartbeatTicks, preVote, checkQuorum,
                 maxInflightMsgs, maxInflightBytes, maxMsgBytes, maxUncommittedBytes);
+    }
+
+    /**
+     * Parses {@code host:port} (or {@code [ipv6]:port}) without resolving the name now, so a member that is down or
+     * not yet in DNS does not stop this one from starting.
+     *
+     * @throws IllegalArgumentException naming the bad address
+     */
+    public static InetSocketAddress parseAddress(String hostPort) {
+        int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
+        if (colon <= 0 || colon == hostPort.length() - 1) {
+            throw new IllegalArgumentException("address must be host:port: '" + hostPort + "'");
+        }
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(hostPort.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("address port is not a number: '" + hostPort + "'");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("address port out of range: '" + hostPort + "'");
+        }
+        return InetSocketAddress.createUnresolved(host, port);
     }
 
     private static void requireId(String value, String field) {
@@ -108,6 +143,7 @@ public record RaftNodeOptions(String id, String clusterId, Map<String, InetSocke
         private long maxInflightBytes;
         private long maxMsgBytes;
         private long maxUncommittedBytes;
+        private boolean join;
 
         private Builder(String id, String clusterId, Map<String, InetSocketAddress> members, Path dataDir) {
             this.id = id;
@@ -133,10 +169,11 @@ public record RaftNodeOptions(String id, String clusterId, Map<String, InetSocke
         public Builder maxInflightBytes(long value) { maxInflightBytes = value; return this; }
         public Builder maxMsgBytes(long value) { maxMsgBytes = value; return this; }
         public Builder maxUncommittedBytes(long value) { maxUncommittedBytes = value; return this; }
+        public Builder join(boolean value) { join = value; return this; }
 
         public RaftNodeOptions build() {
             return new RaftNodeOptions(id, clusterId, members, dataDir, tickMillis, electionTicks, heartbeatTicks,
-                    preVote, checkQuorum, maxInflightMsgs, maxInflightBytes, maxMsgBytes, maxUncommittedBytes);
+                    preVote, checkQuorum, maxInflightMsgs, maxInflightBytes, maxMsgBytes, maxUncommittedBytes, join);
         }
     }
 }

@@ -139,6 +139,9 @@ class RaftNodeTest {
         public void send(Message message) {}
 
         @Override
+        public void updatePeers(java.util.Map<String, java.net.InetSocketAddress> peers) {}
+
+        @Override
         public void close() {}
     }
 }

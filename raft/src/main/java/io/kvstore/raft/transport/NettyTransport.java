@@ -74,7 +74,8 @@ public final class NettyTransport implements Transport {
     private final String selfId;
     private final String clusterId;
     private final InetSocketAddress listen;
-    private final Map<String, InetSocketAddress> peers;
+    /** Replaced as a whole on membership changes; readers see one consistent map. */
+    private volatile Map<String, InetSocketAddress> peers;
     private final EventLoopGroup group;
     private final Map<String, OutboundPeer> outbound = new ConcurrentHashMap<>();
     private final Map<String, Long> rejectionLoggedAtNanos = new ConcurrentHashMap<>();
@@ -170,6 +171,22 @@ public final class NettyTransport implements Transport {
             return null;
         }
         return new OutboundPeer(this, peerId, address, group.next());
+    }
+
+    @Override
+    public void updatePeers(Map<String, InetSocketAddress> newPeers) {
+        Map<String, InetSocketAddress> copy = Map.copyOf(Objects.requireNonNull(newPeers, "peers"));
+        peers = copy;
+        // Drop connections to members that left or moved; the next send dials the current address.
+        outbound.entrySet().removeIf(e -> {
+            InetSocketAddress now = copy.get(e.getKey());
+            if (now == null || !now.equals(e.getValue().address())) {
+                e.getValue().close();
+                return true;
+            }
+            return false;
+        });
+        log.info("member {} now knows peers {}", selfId, new TreeMap<>(copy).keySet());
     }
 
     @Override

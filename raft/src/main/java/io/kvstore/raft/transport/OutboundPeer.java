@@ -52,6 +52,10 @@ final class OutboundPeer {
     private long nextConnectAtNanos;
     private ScheduledFuture<?> reconnectTimer;
 
+    InetSocketAddress address() {
+        return address;
+    }
+
     OutboundPeer(NettyTransport transport, String peerId, InetSocketAddress address, EventLoop loop) {
         this.transport = transport;
         this.peerId = peerId;

@@ -1,6 +1,8 @@
 package io.kvstore.raft.transport;
 
 import io.kvstore.raft.core.Message;
+import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -29,6 +31,14 @@ public interface Transport extends AutoCloseable {
      * closed. Thread-safe.
      */
     void send(Message message);
+
+    /**
+     * Replaces the set of members this transport dials and accepts, after a membership change: connections to
+     * members no longer listed are closed, new members are dialed on first send. Thread-safe.
+     *
+     * @param peers every member's id and address (an entry for this member is allowed and ignored for dialing)
+     */
+    void updatePeers(Map<String, InetSocketAddress> peers);
 
     /** Stops accepting, closes every connection and drops queued messages. Idempotent; never throws. */
     @Override
