@@ -894,6 +894,41 @@ public final class RaftCore {
         return log.snapshot();
     }
 
+    /**
+     * For lease reads (opt-in, runtime side): the commit index a leader may serve a read at without a heartbeat
+     * round, or -1 when it must not — not leader, no entry of its term committed yet (etcd #7331), or a leadership
+     * transfer under way (the target campaigns inside everyone's lease, so the lease is void; etcd-io/raft #99).
+     * The runtime must also check that the lease has not expired in real time, see {@link #quorumAckedRound()}.
+     */
+    public long leaseReadIndex() {
+        if (role != Role.LEADER || transferTarget != null || log.term(log.committed) != term) {
+            return -1;
+        }
+        return log.committed;
+    }
+
+    /**
+     * The highest heartbeat round a quorum of voters (this leader included) has answered; 0 when none or not
+     * leader. Every voter that answered round R heard from this leader after R was sent, so none of them votes for
+     * another candidate until an election timeout after that (check-quorum's lease): the runtime turns this into a
+     * real-time lease by remembering when it sent each round.
+     */
+    public long quorumAckedRound() {
+        if (role != Role.LEADER) {
+            return 0;
+        }
+        List<Long> rounds = new ArrayList<>();
+        for (String voter : membership.voters()) {
+            if (voter.equals(id)) {
+                rounds.add(Long.MAX_VALUE);
+            } else {
+                rounds.add(progress.get(voter).ackedRound);
+            }
+        }
+        rounds.sort(null);
+        return rounds.get(rounds.size() - membership.quorum());
+    }
+
     /** The member leadership is being transferred to, or null. */
     public String transferTarget() {
         return transferTarget;
