@@ -53,5 +53,14 @@ public enum ErrorCode {
      */
     OUTCOME_UNKNOWN,
     /** The leader has too much uncommitted data or too many queued requests: retry with backoff. */
-    BUSY
+    BUSY,
+    /**
+     * A watch asked for a revision older than the member's bounded history (OUT_OF_RANGE). The cancellation carries
+     * the oldest revision still available: read the state at it and watch from it + 1.
+     */
+    COMPACTED,
+    /** A watch fell too far behind its stream's buffer and was cancelled; resume from its last revision + 1. */
+    SLOW_WATCHER,
+    /** A watch stream already has the maximum number of watches (1,000): use another stream. */
+    TOO_MANY_WATCHES
 }

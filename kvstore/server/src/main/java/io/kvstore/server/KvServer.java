@@ -18,6 +18,8 @@ import io.kvstore.server.member.MemberPublisher;
 import io.kvstore.server.member.MembersService;
 import io.kvstore.store.KvStateMachine;
 import io.kvstore.store.Limits;
+import io.kvstore.watch.WatchHub;
+import io.kvstore.watch.WatchService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -63,6 +65,10 @@ public final class KvServer implements AutoCloseable {
     static final int CALL_THREADS = 4;
     /** How often health and the member publication are re-checked: leader changes show within 0.1 s. */
     private static final long MONITOR_PERIOD_MILLIS = 100;
+    /** How long a watch with progress_notify goes without a response before it is told the current revision:
+     *  1 s lets a client tell "no changes" from "stuck stream" within a couple of seconds, at one small message per
+     *  idle watch per second. */
+    static final java.time.Duration WATCH_PROGRESS_INTERVAL = java.time.Duration.ofSeconds(1);
     /** Grace for in-flight calls at shutdown before they are cancelled. */
     private static final long SHUTDOWN_GRACE_MILLIS = 3_000;
 
@@ -77,6 +83,8 @@ public final class KvServer implements AutoCloseable {
     private final MemberDirectory members;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Set once by {@link #start}; closed before the store (its catch-up thread reads RocksDB). */
+    private volatile WatchHub watchHub;
 
     private KvServer(ServerConfig config, KvStateMachine store, RaftNode raft, Server grpc, HealthStatusManager health,
                      MemberChannels channels, ExecutorService callExecutor, ScheduledExecutorService scheduler,
@@ -109,6 +117,10 @@ public final class KvServer implements AutoCloseable {
         try {
             KvStateMachine store = new KvStateMachine(config.dataDir().resolve("state"));
             opened.add(store);
+            // Before raft opens: the hub must see every entry applied from now on.
+            WatchHub watchHub = new WatchHub(store, io.kvstore.server.member.MemberIds.numeric(config.name()),
+                    WATCH_PROGRESS_INTERVAL);
+            opened.add(watchHub);
             Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
             config.cluster().forEach((member, address) -> peers.put(member, address.toSocketAddress()));
             RaftNode raft = RaftNode.open(
@@ -130,6 +142,7 @@ public final class KvServer implements AutoCloseable {
                     .maxInboundMessageSize(INBOUND_BYTES_MAX);
             // Every service goes through the chain: there is no other addService call.
             builder.addService(chain.wrap(new KvService(members, raft, store, channels, callExecutor).definition()))
+                    .addService(chain.wrap(new WatchService(watchHub).bindService()))
                     .addService(chain.wrap(new MembersService(members, raft, callExecutor).definition()))
                     .addService(chain.wrap(health.getHealthService().bindService()))
                     .addService(chain.wrap(ProtoReflectionServiceV1.newInstance().bindService()))
@@ -140,6 +153,7 @@ public final class KvServer implements AutoCloseable {
             raft.start();
             KvServer server = new KvServer(config.withClientAddress(bound), store, raft, grpc, health, channels,
                     callExecutor, scheduler, members);
+            server.watchHub = watchHub;
             server.startMonitor();
             log.info("kvserver {} started: raft member in cluster '{}', state in {}", config.name(),
                     config.clusterId(), config.dataDir().resolve("state").toAbsolutePath());
@@ -225,6 +239,9 @@ public final class KvServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            if (watchHub != null) {
+                watchHub.close();
+            }
             store.close();
             log.info("kvserver {} stopped", config.name());
             stopped.countDown();

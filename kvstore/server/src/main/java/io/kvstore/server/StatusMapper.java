@@ -72,10 +72,10 @@ public final class StatusMapper {
             case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
             case VERSION_MISMATCH -> Status.Code.ABORTED;
             case PARENT_NOT_FOUND, HAS_CHILDREN, SUBTREE_TOO_LARGE, STALE_SEQUENCE -> Status.Code.FAILED_PRECONDITION;
-            case PAGE_TOKEN_STALE -> Status.Code.OUT_OF_RANGE;
+            case PAGE_TOKEN_STALE, COMPACTED -> Status.Code.OUT_OF_RANGE;
             case INVALID_COMMAND -> Status.Code.INTERNAL;
             case NOT_LEADER, NO_QUORUM, OUTCOME_UNKNOWN -> Status.Code.UNAVAILABLE;
-            case BUSY -> Status.Code.RESOURCE_EXHAUSTED;
+            case BUSY, SLOW_WATCHER, TOO_MANY_WATCHES -> Status.Code.RESOURCE_EXHAUSTED;
         };
     }
 

@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.kvstore.raft.StateMachine;
 import io.kvstore.raft.core.Entry;
+import io.kvstore.api.v1.WatchEvent;
 import io.kvstore.store.command.Command;
 import io.kvstore.store.command.DedupRecord;
 import io.kvstore.store.command.ListPageToken;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -69,6 +71,11 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     private final DedupTable dedup;
     private volatile long appliedIndex;
     private volatile long revision;
+    private final ChangeHistory history;
+    private final LongSupplier clockMillis;
+    private volatile ChangeListener changeListener = ChangeListener.NONE;
+    /** Events of the entry being applied (apply thread only). */
+    private List<WatchEvent> applyingEvents = List.of();
 
     /**
      * Opens (creating if needed) the state in {@code dir}.
@@ -82,6 +89,19 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
 
     /** As {@link #KvStateMachine(Path)} with a smaller exactly-once table, for tests of eviction. */
     KvStateMachine(Path dir, int dedupClientsMax) {
+        this(dir, dedupClientsMax, HistoryBounds.DEFAULT, System::currentTimeMillis);
+    }
+
+    /**
+     * As {@link #KvStateMachine(Path)} with the given watch history bounds; {@code clockMillis} (wall clock, ms)
+     * stamps history records for trimming by age.
+     */
+    public KvStateMachine(Path dir, HistoryBounds historyBounds, LongSupplier clockMillis) {
+        this(dir, Limits.DEDUP_CLIENTS_MAX, historyBounds, clockMillis);
+    }
+
+    private KvStateMachine(Path dir, int dedupClientsMax, HistoryBounds historyBounds, LongSupplier clockMillis) {
+        this.clockMillis = clockMillis;
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -100,6 +120,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             appliedIndex = StoreKeys.decodeLong(db.get(StoreKeys.APPLIED_INDEX));
             revision = StoreKeys.decodeLong(db.get(StoreKeys.REVISION));
             dedup = new DedupTable(db, dedupClientsMax);
+            history = new ChangeHistory(db, historyBounds, revision);
         } catch (RocksDBException e) {
             close();
             throw new StoreIoException("opening state at " + dir, e);
@@ -161,10 +182,22 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             }
             batch.put(StoreKeys.APPLIED_INDEX, StoreKeys.encodeLong(entry.index()));
             batch.put(StoreKeys.REVISION, StoreKeys.encodeLong(newRevision));
+            boolean changed = newRevision != revision;
+            List<WatchEvent> events = applyingEvents;
+            applyingEvents = List.of();
+            if (changed) {
+                history.writeAndTrim(batch, newRevision, events, clockMillis.getAsLong());
+            }
             db.write(writeOptions, batch);
             dedup.committed(newDedupSize);
+            if (changed) {
+                history.committed();
+            }
             revision = newRevision;
             appliedIndex = entry.index();
+            if (changed) {
+                changeListener.applied(newRevision, events);
+            }
             return result;
         } catch (RocksDBException e) {
             throw new StoreIoException("applying entry " + entry.index(), e);
@@ -268,8 +301,9 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         }
         PendingTree tree = new PendingTree(db, applyReadOptions);
         WriteResult result = new CommandExecutor(tree, revision).execute(command);
-        if (result instanceof WriteResult.Success) {
+        if (result instanceof WriteResult.Success s && s.revision() != revision) {
             tree.writeTo(batch);
+            applyingEvents = ChangeHistory.events(tree, db, applyReadOptions, s.revision());
         }
         return result;
     }
@@ -321,6 +355,28 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         } catch (InvalidProtocolBufferException e) {
             return null;
         }
+    }
+
+    /**
+     * Sets who is told of each applied change (on the apply thread, after it is stored). Set it before the raft node
+     * starts applying; replaces the previous listener.
+     */
+    public void setChangeListener(ChangeListener listener) {
+        changeListener = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * The watch history of revisions {@code [from, to]}, read from one snapshot, bounded by {@code recordsMax}
+     * records and about {@code bytesMax} bytes; or {@link ChangeHistory.Compacted} when {@code from} is older than
+     * the history. Any thread.
+     */
+    public HistoryRead readHistory(long from, long to, int recordsMax, long bytesMax) {
+        ChangeHistory.Read read = ChangeHistory.read(db, from, to, recordsMax, bytesMax);
+        if (read instanceof ChangeHistory.Compacted c) {
+            return new HistoryRead(List.of(), to, c.oldestRevision());
+        }
+        ChangeHistory.Records r = (ChangeHistory.Records) read;
+        return new HistoryRead(r.records(), r.throughRevision(), 0);
     }
 
     /** Closes RocksDB. Call once, after {@link #apply} and reads have stopped. */

@@ -93,6 +93,11 @@ final class PendingTree {
         return out;
     }
 
+    /** The pending changes by znode key ({@code null} value: deleted), read-only, for {@link ChangeHistory}. */
+    Map<ByteString, ZnodeRecord> pendingChanges() {
+        return java.util.Collections.unmodifiableMap(pending);
+    }
+
     /** Adds every change to {@code batch}. */
     void writeTo(WriteBatch batch) throws RocksDBException {
         for (Map.Entry<ByteString, ZnodeRecord> e : pending.entrySet()) {

@@ -38,6 +38,9 @@ class StatusMapperTest {
         "NO_QUORUM, UNAVAILABLE",
         "OUTCOME_UNKNOWN, UNAVAILABLE",
         "BUSY, RESOURCE_EXHAUSTED",
+        "COMPACTED, OUT_OF_RANGE",
+        "SLOW_WATCHER, RESOURCE_EXHAUSTED",
+        "TOO_MANY_WATCHES, RESOURCE_EXHAUSTED",
     })
     void mapsEachCode(ErrorCode code, Status.Code expected) {
         StatusRuntimeException e = StatusMapper.toException(Failure.of(code, "why"));
