@@ -173,7 +173,7 @@ class KvStateMachineModelTest {
         out.sort(null);
     }
 
-    private static Command randomCommand(Random random, TreeModel model) {
+    static Command randomCommand(Random random, TreeModel model) {
         Command.Builder b = Command.newBuilder();
         switch (random.nextInt(4)) {
             case 0 -> b.setCreate(randomCreate(random));
