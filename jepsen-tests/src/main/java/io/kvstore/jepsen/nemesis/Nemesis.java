@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Injects faults on a timeline: a quiet interval, then one fault of a kind drawn from the enabled ones, held for a
- * while, then undone; repeated until the run's time is up, then everything is healed. Runs on the harness thread;
+ * Injects faults on a timeline: a quiet interval, then one fault of the next enabled kind (round robin in a seeded
+ * order), held for a while, then undone; repeated until the run's time is up, then everything is healed. Runs on the harness thread;
  * waiting for time to pass is its job, so it sleeps. Seeded: the same seed draws the same kinds and targets (the
  * cluster's timing still differs from run to run).
  */
@@ -73,14 +73,17 @@ public final class Nemesis {
     /** Injects faults until {@code total} has passed, then heals; returns early (healed) when interrupted. */
     public void run(Duration total) {
         long end = clockNanos.getAsLong() + total.toNanos();
+        // Round robin from a seeded order, so a short run still gets every enabled kind once; the variant of each
+        // fault (which shape, which members) is drawn at random.
+        java.util.Collections.shuffle(kinds, random);
+        int round = 0;
         try {
             while (!kinds.isEmpty()) { // each round takes at least `quiet`, so this ends by `end`
                 sleepUntil(Math.min(end, clockNanos.getAsLong() + schedule.quiet().toNanos()));
                 if (clockNanos.getAsLong() + schedule.hold().toNanos() > end) {
                     break;
                 }
-                String kind = kinds.get(random.nextInt(kinds.size()));
-                inject(kind);
+                inject(kinds.get(round++ % kinds.size()));
             }
             sleepUntil(end);
         } catch (InterruptedException e) {
