@@ -63,7 +63,9 @@ public final class Runner {
             return "target " + config.target() + " is not available: " + EtcdTarget.UNAVAILABLE;
         }
         if (config.loopback()) {
-            return null;
+            return config.nemeses().contains("partition") || config.nemeses().contains("netem")
+                    ? "the loopback fallback cannot cut links or shape traffic (no per-link proxy yet): drop "
+                    + "partition and netem from --nemesis, or run with network namespaces" : null;
         }
         String reason = NamespaceNetwork.unavailableReason();
         return reason == null ? null : reason + ". Run as root with iproute2, or pass --fallback-loopback (members "
