@@ -37,13 +37,19 @@ final class MemberCommand implements Runnable {
         throw new ParameterException(spec.commandLine(), "a member command is required: list, add, promote, remove");
     }
 
-    /** Prints the membership after a change, as {@code member list} does. */
+    /** Prints the membership after a change: {@code member list}'s table without the LAG column. */
     static void print(PrintStream out, List<ClusterMember> members) {
-        out.printf("%-16s %-8s %-22s %-22s %-7s %s%n", "NAME", "ROLE", "PEER ADDR", "CLIENT ADDR", "LEADER", "LAG");
+        print(out, members, false);
+    }
+
+    static void print(PrintStream out, List<ClusterMember> members, boolean withLag) {
+        out.printf("%-16s %-8s %-22s %-22s %s%n", "NAME", "ROLE", "PEER ADDR", "CLIENT ADDR",
+                withLag ? String.format("%-7s %s", "LEADER", "LAG") : "LEADER");
         for (ClusterMember m : members) {
-            out.printf("%-16s %-8s %-22s %-22s %-7s %s%n", m.name(), m.voter() ? "voter" : "learner",
-                    dash(m.peerAddress()), dash(m.clientAddress()), m.leader() ? "*" : "",
-                    m.progressKnown() ? Long.toString(m.lag()) : "?");
+            String leader = m.leader() ? "*" : "";
+            out.printf("%-16s %-8s %-22s %-22s %s%n", m.name(), m.voter() ? "voter" : "learner",
+                    dash(m.peerAddress()), dash(m.clientAddress()), withLag ? String.format("%-7s %s", leader,
+                            m.progressKnown() ? Long.toString(m.lag()) : "?") : leader);
         }
     }
 
@@ -69,7 +75,7 @@ final class MemberCommand implements Runnable {
         public Integer call() {
             try (KvClient kv = connection.connect(parent.root.env)) {
                 print(parent.root.out, kv.cluster().members(local ? ReadConsistency.SERIALIZABLE
-                        : ReadConsistency.LINEARIZABLE));
+                        : ReadConsistency.LINEARIZABLE), !local);
             }
             return ExitCodes.OK;
         }
