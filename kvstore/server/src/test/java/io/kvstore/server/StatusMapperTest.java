@@ -38,6 +38,13 @@ class StatusMapperTest {
         "NO_QUORUM, UNAVAILABLE",
         "OUTCOME_UNKNOWN, UNAVAILABLE",
         "BUSY, RESOURCE_EXHAUSTED",
+        "MEMBER_NOT_FOUND, NOT_FOUND",
+        "MEMBER_EXISTS, ALREADY_EXISTS",
+        "NOT_VOTER, FAILED_PRECONDITION",
+        "LAST_VOTER, FAILED_PRECONDITION",
+        "LEARNER_BEHIND, FAILED_PRECONDITION",
+        "TRANSFER_FAILED, FAILED_PRECONDITION",
+        "CHANGE_IN_PROGRESS, UNAVAILABLE",
     })
     void mapsEachCode(ErrorCode code, Status.Code expected) {
         StatusRuntimeException e = StatusMapper.toException(Failure.of(code, "why"));
@@ -50,7 +57,7 @@ class StatusMapperTest {
     /** Guards the table above: the switch in StatusMapper is exhaustive, and the table has one row per code. */
     @Test
     void tableHasARowPerCode() {
-        assertEquals(21, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 17");
+        assertEquals(28, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 28");
     }
 
     @Test
