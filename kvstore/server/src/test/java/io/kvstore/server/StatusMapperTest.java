@@ -38,6 +38,13 @@ class StatusMapperTest {
         "NO_QUORUM, UNAVAILABLE",
         "OUTCOME_UNKNOWN, UNAVAILABLE",
         "BUSY, RESOURCE_EXHAUSTED",
+        "MEMBER_NOT_FOUND, NOT_FOUND",
+        "MEMBER_EXISTS, ALREADY_EXISTS",
+        "NOT_VOTER, FAILED_PRECONDITION",
+        "LAST_VOTER, FAILED_PRECONDITION",
+        "LEARNER_BEHIND, FAILED_PRECONDITION",
+        "TRANSFER_FAILED, FAILED_PRECONDITION",
+        "CHANGE_IN_PROGRESS, UNAVAILABLE",
         "COMPACTED, OUT_OF_RANGE",
         "SLOW_WATCHER, RESOURCE_EXHAUSTED",
         "TOO_MANY_WATCHES, RESOURCE_EXHAUSTED",
@@ -53,7 +60,7 @@ class StatusMapperTest {
     /** Guards the table above: the switch in StatusMapper is exhaustive, and the table has one row per code. */
     @Test
     void tableHasARowPerCode() {
-        assertEquals(24, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 17");
+        assertEquals(31, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 31");
     }
 
     @Test
