@@ -63,6 +63,14 @@ public final class KvClient implements AutoCloseable {
 
     private final RetryingCaller caller;
     private final ClusterAdmin cluster;
+    private final ClientConfig config;
+    private final Random jitter;
+    private final Endpoints endpoints;
+    /** Watch reconnect timers; one daemon thread. */
+    private final java.util.concurrent.ScheduledThreadPoolExecutor watchTimer;
+    /** Runs watch listeners (each watcher's callbacks serially); daemon threads, created on demand. */
+    private final java.util.concurrent.ExecutorService watchCallbacks;
+    private final java.util.Set<Watcher> watchers = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private KvClient(ClientConfig config, Random jitter) {
         // TLS goes here: the channel factory is the one place credentials are chosen (TlsChannelCredentials from a
@@ -70,12 +78,26 @@ public final class KvClient implements AutoCloseable {
         Endpoints endpoints = new Endpoints(config.endpoints(),
                 address -> Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build());
         this.caller = new RetryingCaller(config, endpoints, jitter);
+        this.config = config;
+        this.jitter = jitter;
+        this.endpoints = endpoints;
+        this.watchTimer = new java.util.concurrent.ScheduledThreadPoolExecutor(1, daemon("kvclient-watch-timer"));
+        this.watchTimer.setRemoveOnCancelPolicy(true);
+        this.watchCallbacks = java.util.concurrent.Executors.newCachedThreadPool(daemon("kvclient-watch-callback"));
         this.cluster = new ClusterAdmin(caller, new ClusterAdmin.Await() {
             @Override
             public <T> T await(CompletableFuture<T> future) {
                 return KvClient.this.await(future);
             }
         });
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     /**
@@ -301,12 +323,40 @@ public final class KvClient implements AutoCloseable {
                 .thenApply(r -> Wire.txn(txn, r));
     }
 
+    // ---- watches -----------------------------------------------------------------------------------------------
+
+    /**
+     * Watches {@code path} (see {@link WatchOptions} for the scope and start) until the returned {@link Watcher} is
+     * closed. Events reach {@code listener} in revision order, each exactly once, on a client thread (see
+     * {@link WatchListener}). Any member serves watches; when the stream fails (member down, leader change, no
+     * quorum, network flap) the watcher reconnects to the next member with backoff and jitter and resumes from the
+     * last delivered revision + 1, for ever: it never gives up silently. It ends by itself only with
+     * {@link WatchListener#onCompacted} (the resume point left the server's history: re-read, watch again) or
+     * {@link WatchListener#onError} (an invalid request). The path is validated by the server (onError).
+     *
+     * @throws IllegalStateException when the client is closed
+     */
+    public Watcher watch(String path, WatchOptions options, WatchListener listener) {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(listener, "listener");
+        if (watchTimer.isShutdown()) {
+            throw new IllegalStateException("client closed");
+        }
+        io.kvstore.client.internal.ReconnectingWatcher watcher = new io.kvstore.client.internal.ReconnectingWatcher(
+                checked(path), options, listener, endpoints, watchTimer, watchCallbacks, config, jitter);
+        watchers.add(watcher);
+        return watcher.start();
+    }
+
     /**
      * Closes the channels and the timer. Calls in flight and writes waiting for a lane fail with
      * {@link KvUnavailableException}; calls made afterwards throw IllegalStateException. Idempotent.
      */
     @Override
     public void close() {
+        watchers.forEach(Watcher::close);
+        watchTimer.shutdownNow();
+        watchCallbacks.shutdown();
         caller.close();
     }
 
