@@ -67,6 +67,22 @@ class WatchServiceTest {
     }
 
     @Test
+    void historySurvivesARestart() throws InterruptedException {
+        h = new WatchHarness(dir, HistoryBounds.DEFAULT, Duration.ofSeconds(10));
+        h.apply(put("/k", "1"));
+        h.apply(put("/k", "2"));
+        h.close();
+        h = new WatchHarness(dir, HistoryBounds.DEFAULT, Duration.ofSeconds(10));
+        h.apply(put("/k", "3"));
+        try (WatchClient c = new WatchClient(h.channel)) {
+            c.create(watch(1, "/k", WatchMode.ZNODE, 1).build());
+            c.await(1, r -> r.hasEvents() && r.getHeader().getRevision() == 3, AWAIT);
+            assertEquals(List.of(bytes("1"), bytes("2"), bytes("3")),
+                    c.events(1).stream().map(WatchEvent::getValue).toList());
+        }
+    }
+
+    @Test
     void historyIsTrimmedByAge() {
         h = new WatchHarness(dir, new HistoryBounds(1_000, Duration.ofMinutes(1)), Duration.ofSeconds(10));
         h.apply(put("/k", "old"));

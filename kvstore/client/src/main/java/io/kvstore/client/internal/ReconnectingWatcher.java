@@ -294,7 +294,11 @@ public final class ReconnectingWatcher implements Watcher {
             old.cancel("replaced", null);
         }
         notifyState(State.RECONNECTING);
-        timer.schedule(this::reconnect, delayNanos, TimeUnit.NANOSECONDS);
+        try {
+            timer.schedule(this::reconnect, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException clientClosed) {
+            close();
+        }
     }
 
     private void reconnect() {
