@@ -66,12 +66,14 @@ public final class StatusMapper {
     public static Status.Code codeOf(ErrorCode code) {
         return switch (code) {
             case INVALID_ARGUMENT, INVALID_PATH, VALUE_TOO_LARGE, REQUEST_TOO_LARGE, TOO_MANY_OPS, ROOT_READ_ONLY,
-                    INVALID_PAGE_TOKEN -> Status.Code.INVALID_ARGUMENT;
+                    INVALID_PAGE_TOKEN, TTL_OUT_OF_RANGE -> Status.Code.INVALID_ARGUMENT;
             case UNIMPLEMENTED -> Status.Code.UNIMPLEMENTED;
-            case NOT_FOUND -> Status.Code.NOT_FOUND;
+            case NOT_FOUND, SESSION_EXPIRED -> Status.Code.NOT_FOUND;
             case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
             case VERSION_MISMATCH -> Status.Code.ABORTED;
-            case PARENT_NOT_FOUND, HAS_CHILDREN, SUBTREE_TOO_LARGE, STALE_SEQUENCE -> Status.Code.FAILED_PRECONDITION;
+            case PARENT_NOT_FOUND, HAS_CHILDREN, SUBTREE_TOO_LARGE, STALE_SEQUENCE, EPHEMERAL_HAS_NO_CHILDREN ->
+                    Status.Code.FAILED_PRECONDITION;
+            case TOO_MANY_EPHEMERALS -> Status.Code.RESOURCE_EXHAUSTED;
             case PAGE_TOKEN_STALE -> Status.Code.OUT_OF_RANGE;
             case INVALID_COMMAND -> Status.Code.INTERNAL;
             case NOT_LEADER, NO_QUORUM, OUTCOME_UNKNOWN -> Status.Code.UNAVAILABLE;

@@ -10,6 +10,7 @@ import io.kvstore.store.command.Command;
 import io.kvstore.store.command.DedupRecord;
 import io.kvstore.store.command.ListPageToken;
 import io.kvstore.store.command.PublishMember;
+import io.kvstore.store.command.SessionRecord;
 import io.kvstore.store.command.ZnodeRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -148,7 +149,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
                     if (previous != null && command.getSequence() <= previous.getSequence()) {
                         result = replay(command, previous);
                     } else {
-                        result = execute(command, batch);
+                        result = execute(command, batch, entry.index());
                         if (result instanceof WriteResult.Success s) {
                             newRevision = s.revision();
                         }
@@ -261,13 +262,13 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         return new ListPage(listingRevision, names, next);
     }
 
-    private WriteResult execute(Command command, WriteBatch batch) throws RocksDBException {
+    private WriteResult execute(Command command, WriteBatch batch, long index) throws RocksDBException {
         Optional<Failure> invalid = RequestValidator.validate(command);
         if (invalid.isPresent()) {
             return invalid.get();
         }
         PendingTree tree = new PendingTree(db, applyReadOptions);
-        WriteResult result = new CommandExecutor(tree, revision).execute(command);
+        WriteResult result = new CommandExecutor(tree, revision, index).execute(command);
         if (result instanceof WriteResult.Success) {
             tree.writeTo(batch);
         }
@@ -304,6 +305,74 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         } catch (InvalidProtocolBufferException e) {
             throw new StoreIoException("corrupt attributes of member " + memberId, e);
         }
+    }
+
+    /**
+     * A live session as applied on this member.
+     *
+     * @param id the raft index of its open
+     * @param ttlMillis its TTL
+     * @param ephemeralCount ephemeral znodes it owns
+     */
+    public record LiveSession(long id, long ttlMillis, long ephemeralCount) {
+    }
+
+    /**
+     * A TTL znode as applied on this member.
+     *
+     * @param modRevision the revision of its last write: an expiry names it, and a later write cancels the expiry
+     */
+    public record TtlZnodeState(ZPath path, long modRevision, long ttlMillis, long numChildren) {
+    }
+
+    /** Session {@code id} if it is live in the latest applied state. Any thread until {@link #close}. */
+    public Optional<LiveSession> session(long id) {
+        try {
+            byte[] bytes = db.get(StoreKeys.session(id).toByteArray());
+            if (bytes == null) {
+                return Optional.empty();
+            }
+            SessionRecord r = SessionRecord.parseFrom(bytes);
+            return Optional.of(new LiveSession(id, r.getTtlMillis(), r.getEphemeralCount()));
+        } catch (RocksDBException e) {
+            throw new StoreIoException("reading session " + id, e);
+        } catch (InvalidProtocolBufferException e) {
+            throw new StoreIoException("corrupt session " + id, e);
+        }
+    }
+
+    /** Every live session in id order, read from one snapshot. Any thread until {@link #close}. */
+    public List<LiveSession> sessions() {
+        List<LiveSession> out = new ArrayList<>();
+        try (RocksIterator it = db.newIterator()) {
+            for (it.seek(StoreKeys.SESSION_PREFIX); it.isValid()
+                    && StoreKeys.startsWith(it.key(), StoreKeys.SESSION_PREFIX); it.next()) {
+                long id = java.nio.ByteBuffer.wrap(it.key(), StoreKeys.SESSION_PREFIX.length, 8).getLong();
+                SessionRecord r = SessionRecord.parseFrom(it.value());
+                out.add(new LiveSession(id, r.getTtlMillis(), r.getEphemeralCount()));
+            }
+        } catch (InvalidProtocolBufferException e) {
+            throw new StoreIoException("corrupt session record", e);
+        }
+        return out;
+    }
+
+    /** Every TTL znode in path order, read from one snapshot. Any thread until {@link #close}. */
+    public List<TtlZnodeState> ttlZnodes() {
+        List<TtlZnodeState> out = new ArrayList<>();
+        try (RocksIterator it = db.newIterator()) {
+            for (it.seek(StoreKeys.TTL_PREFIX); it.isValid()
+                    && StoreKeys.startsWith(it.key(), StoreKeys.TTL_PREFIX); it.next()) {
+                byte[] key = it.key();
+                ZPath path = ZPath.parse(new String(key, StoreKeys.TTL_PREFIX.length,
+                        key.length - StoreKeys.TTL_PREFIX.length, StandardCharsets.US_ASCII));
+                ZnodeRecord r = PendingTree.read(db, applyReadOptions, StoreKeys.znode(path));
+                if (r != null) {
+                    out.add(new TtlZnodeState(path, r.getModRevision(), r.getTtlMillis(), r.getNumChildren()));
+                }
+            }
+        }
+        return out;
     }
 
     private static WriteResult replay(Command command, DedupRecord previous) {

@@ -38,6 +38,10 @@ class StatusMapperTest {
         "NO_QUORUM, UNAVAILABLE",
         "OUTCOME_UNKNOWN, UNAVAILABLE",
         "BUSY, RESOURCE_EXHAUSTED",
+        "SESSION_EXPIRED, NOT_FOUND",
+        "EPHEMERAL_HAS_NO_CHILDREN, FAILED_PRECONDITION",
+        "TTL_OUT_OF_RANGE, INVALID_ARGUMENT",
+        "TOO_MANY_EPHEMERALS, RESOURCE_EXHAUSTED",
     })
     void mapsEachCode(ErrorCode code, Status.Code expected) {
         StatusRuntimeException e = StatusMapper.toException(Failure.of(code, "why"));
@@ -50,7 +54,7 @@ class StatusMapperTest {
     /** Guards the table above: the switch in StatusMapper is exhaustive, and the table has one row per code. */
     @Test
     void tableHasARowPerCode() {
-        assertEquals(21, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 17");
+        assertEquals(25, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 17");
     }
 
     @Test
