@@ -130,6 +130,8 @@ public final class KvServer implements AutoCloseable {
                     .maxInboundMessageSize(INBOUND_BYTES_MAX);
             // Every service goes through the chain: there is no other addService call.
             builder.addService(chain.wrap(new KvService(members, raft, store, channels, callExecutor).definition()))
+                    .addService(chain.wrap(io.kvstore.session.SessionService.register(members, raft, store, channels,
+                            callExecutor, scheduler)))
                     .addService(chain.wrap(new MembersService(members, raft, callExecutor).definition()))
                     .addService(chain.wrap(health.getHealthService().bindService()))
                     .addService(chain.wrap(ProtoReflectionServiceV1.newInstance().bindService()))

@@ -11,10 +11,10 @@ import io.grpc.ServerInterceptor;
  * Part of {@link KvService} itself (not of the server-wide chain): records in the context which member forwarded
  * the call, if any, so the service serves it locally or answers NOT_LEADER instead of forwarding it again.
  */
-final class ForwardedInterceptor implements ServerInterceptor {
+public final class ForwardedInterceptor implements ServerInterceptor {
 
     /** The forwarding member's name; {@code null} for a call straight from a client. */
-    static final Context.Key<String> FORWARDED_BY = Context.key("kvstore-forwarded-by");
+    public static final Context.Key<String> FORWARDED_BY = Context.key("kvstore-forwarded-by");
 
     @Override
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,

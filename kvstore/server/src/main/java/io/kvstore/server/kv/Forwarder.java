@@ -20,7 +20,7 @@ import io.kvstore.server.member.MemberChannels;
  * cancels the forwarded call when the client cancels), and the request id. Statuses from the leader pass through;
  * failures to reach it are mapped by {@link StatusMapper#ofForwarded}. Thread-safe.
  */
-final class Forwarder {
+public final class Forwarder {
 
     /** Set on forwarded calls to the name of the forwarding member. */
     static final Metadata.Key<String> FORWARDED_BY = Metadata.Key.of("kvstore-forwarded", Metadata.ASCII_STRING_MARSHALLER);
@@ -28,13 +28,13 @@ final class Forwarder {
     private final String self;
     private final MemberChannels channels;
 
-    Forwarder(String self, MemberChannels channels) {
+    public Forwarder(String self, MemberChannels channels) {
         this.self = self;
         this.channels = channels;
     }
 
     /** Forwards {@code request} to {@code leader} and completes {@code response} with its answer. */
-    <Q, R> void forward(MethodDescriptor<Q, R> method, Q request, StatusMapper.Leader leader,
+    public <Q, R> void forward(MethodDescriptor<Q, R> method, Q request, StatusMapper.Leader leader,
                         StatusMapper.CallKind kind, StreamObserver<R> response) {
         Metadata headers = new Metadata();
         headers.put(FORWARDED_BY, self);

@@ -7,13 +7,13 @@ import io.kvstore.raft.core.RaftStatus;
 import io.kvstore.server.member.MemberIds;
 
 /** Builds the {@link ResponseHeader} every kvstore.v1 response carries. Stateless and thread-safe. */
-final class ResponseHeaders {
+public final class ResponseHeaders {
 
     private ResponseHeaders() {
     }
 
     /** The header for a response reflecting {@code revision}, answered by {@code self} in raft state {@code status}. */
-    static ResponseHeader of(String self, RaftStatus status, long revision, boolean serializable) {
+    public static ResponseHeader of(String self, RaftStatus status, long revision, boolean serializable) {
         return ResponseHeader.newBuilder().setRevision(revision).setMemberId(MemberIds.numeric(self))
                 .setLeaderId(MemberIds.numeric(status.leaderId())).setRaftTerm(status.term())
                 .setSerializable(serializable).build();
@@ -23,7 +23,7 @@ final class ResponseHeaders {
      * {@code response} (a kvstore.v1 response message, which all have field 1 {@code header}) with {@code header}.
      */
     @SuppressWarnings("unchecked")
-    static <R extends Message> R withHeader(Message response, ResponseHeader header) {
+    public static <R extends Message> R withHeader(Message response, ResponseHeader header) {
         FieldDescriptor field = response.getDescriptorForType().findFieldByName("header");
         if (field == null) {
             throw new IllegalArgumentException(response.getDescriptorForType().getFullName() + " has no header");
