@@ -7,8 +7,10 @@ final class ExitCodes {
     static final int ERROR = 1;
     /** Bad usage or input: unknown option, malformed txn, invalid path, value too large. */
     static final int USAGE = 2;
+    /** A znode, or a member (kvctl member ...), does not exist. */
     static final int NOT_FOUND = 3;
-    /** Version mismatch, already exists, has children, parent missing. */
+    /** Version mismatch, already exists, has children, parent missing; member exists, learner behind, transfer
+     *  failed, not a voter, last voter. */
     static final int PRECONDITION = 4;
     /** No member or leader answered within --timeout. */
     static final int UNAVAILABLE = 5;

@@ -27,22 +27,28 @@ import picocli.CommandLine.Spec;
  * <p>{@link #execute} is the testable entry point: environment, stdin and stdout/stderr are passed in.
  */
 @Command(name = "kvctl", mixinStandardHelpOptions = true, version = "kvctl 0.1.0",
-        description = "Reads and writes the znode tree of a kvstore cluster.",
+        description = "Reads and writes the znode tree of a kvstore cluster, and manages its members.",
         subcommands = {PutCommand.class, GetCommand.class, LsCommand.class, RmCommand.class, TxnCommand.class,
-                CommandLine.HelpCommand.class},
+                MemberCommand.class, LeaderCommand.class, StatusCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  kvctl put --parents /app/db/url jdbc:postgresql://db/app",
             "  kvctl get -o json /app/db/url",
             "  KVCTL_ENDPOINTS=10.0.0.1:7379,10.0.0.2:7379 kvctl ls -r /app",
+            "  kvctl member list                      # members, roles, addresses, leader, lag",
+            "  kvctl member add n4 10.0.0.4:7380      # then: kvctl member promote n4",
+            "  kvctl member remove n1",
+            "  kvctl leader transfer [n2]",
+            "  kvctl status                           # each endpoint's raft state and health",
             "",
             "Exit codes:",
             "  0  ok",
             "  1  other error",
             "  2  invalid argument: bad usage, malformed txn input, invalid path, value too large",
-            "  3  not found",
-            "  4  precondition failed: version mismatch, already exists, has children, parent missing",
-            "  5  unavailable: no member or leader answered within --timeout",
+            "  3  not found (znode or member)",
+            "  4  precondition failed: version mismatch, already exists, has children, parent missing,",
+            "     member exists, learner behind, transfer failed, not a voter, last voter",
+            "  5  unavailable: no member or leader answered within --timeout; status: an endpoint not ok",
             "",
             "Environment:",
             "  KVCTL_ENDPOINTS  comma-separated host:port list used when --endpoints is not given"})
@@ -135,6 +141,10 @@ public final class Kvctl implements Runnable {
             }
             if (reason == ErrorCode.PARENT_NOT_FOUND) {
                 return "parent not found: " + subject + " (use --parents)";
+            }
+            if (reason == ErrorCode.LEARNER_BEHIND || reason == ErrorCode.TRANSFER_FAILED
+                    || reason == ErrorCode.NOT_VOTER || reason == ErrorCode.LAST_VOTER) {
+                return reasonText(p) + ": " + subject + " (" + p.getMessage() + ")";
             }
             return reasonText(p) + ": " + subject;
         }

@@ -197,9 +197,11 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * A linearizable read barrier: completes with a log index once this member, confirmed as leader, has applied it;
-     * a read of the state machine after that sees every write acknowledged before this call. Fails with
-     * {@link NotLeaderException} when this member is not leader or loses leadership first.
+     * A linearizable read barrier: completes with a log index once this member has applied it; a read of the state
+     * machine after that sees every write acknowledged before this call. On the leader the index is confirmed by a
+     * quorum heartbeat round; a follower asks its leader for it (dissertation §6.4.1). Fails with
+     * {@link NotLeaderException} when no leader is known, leadership or the term changes first, or a follower's
+     * request is not answered within two election timeouts; the caller may retry.
      */
     public CompletableFuture<Long> readIndex() {
         CompletableFuture<Long> future = new CompletableFuture<>();

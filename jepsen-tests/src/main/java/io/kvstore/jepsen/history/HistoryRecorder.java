@@ -24,8 +24,17 @@ public final class HistoryRecorder {
      *     times are recorded relative to its value at construction
      */
     public HistoryRecorder(LongSupplier clockNanos) {
+        this(clockNanos, clockNanos.getAsLong());
+    }
+
+    /**
+     * A recorder whose times count from {@code startNanos} of {@code clockNanos} rather than from now: the harness
+     * passes its own origin of {@link System#nanoTime()} (one clock for every process on the machine) to the
+     * workload JVM, so that the history and the nemesis timeline share a time axis.
+     */
+    public HistoryRecorder(LongSupplier clockNanos, long startNanos) {
         this.clockNanos = Objects.requireNonNull(clockNanos, "clockNanos");
-        this.startNanos = clockNanos.getAsLong();
+        this.startNanos = startNanos;
     }
 
     /** A recorder on {@link System#nanoTime()}. */

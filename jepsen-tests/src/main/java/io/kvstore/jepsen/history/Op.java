@@ -37,6 +37,13 @@ public record Op(long index, int process, OpType type, Fn f, String key, List<Lo
         return new Op(newIndex, process, type, f, key, value, timeNanos, error);
     }
 
+    /** This event as one JSON object, the form {@link History#writeJsonLines} writes per line. */
+    public String toJson() {
+        StringBuilder out = new StringBuilder(128);
+        JsonLines.formatOp(this, out);
+        return out.toString();
+    }
+
     /** A short form for reports, for example {@code "p3 ok write k7 [5] #12"}. */
     @Override
     public String toString() {

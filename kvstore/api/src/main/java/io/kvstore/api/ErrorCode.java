@@ -54,6 +54,27 @@ public enum ErrorCode {
     OUTCOME_UNKNOWN,
     /** The leader has too much uncommitted data or too many queued requests: retry with backoff. */
     BUSY,
+    /** Cluster service: no member of that name is in the cluster (NOT_FOUND). */
+    MEMBER_NOT_FOUND,
+    /** Cluster service: a member of that name is already in the cluster (ALREADY_EXISTS). */
+    MEMBER_EXISTS,
+    /** Cluster service: the leadership transfer target is a learner, not a voter (FAILED_PRECONDITION). */
+    NOT_VOTER,
+    /** Cluster service: removing the only voter would leave a cluster that can never commit (FAILED_PRECONDITION). */
+    LAST_VOTER,
+    /** Cluster service: the learner to promote has not caught up with the leader's log; retry later
+     *  (FAILED_PRECONDITION). */
+    LEARNER_BEHIND,
+    /**
+     * Cluster service: the target did not take over leadership within the bounded wait (down, partitioned, or
+     * unable to catch up); the old leader keeps leading (FAILED_PRECONDITION).
+     */
+    TRANSFER_FAILED,
+    /**
+     * Cluster service: another membership change is not yet committed, the leader has not committed an entry of its
+     * term yet, or a leadership transfer is running; nothing was changed, retry shortly (UNAVAILABLE).
+     */
+    CHANGE_IN_PROGRESS,
     /**
      * No live session has this id: it expired, was closed, or never existed (ids are never reused, so the three
      * cannot be confused with a later session). Its ephemeral znodes are gone: open a new session.

@@ -62,6 +62,7 @@ public final class KvClient implements AutoCloseable {
     private static final int LIST_RESTARTS_MAX = 3;
 
     private final RetryingCaller caller;
+    private final ClusterAdmin cluster;
 
     private KvClient(ClientConfig config, Random jitter) {
         // TLS goes here: the channel factory is the one place credentials are chosen (TlsChannelCredentials from a
@@ -69,6 +70,20 @@ public final class KvClient implements AutoCloseable {
         Endpoints endpoints = new Endpoints(config.endpoints(),
                 address -> Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build());
         this.caller = new RetryingCaller(config, endpoints, jitter);
+        this.cluster = new ClusterAdmin(caller, new ClusterAdmin.Await() {
+            @Override
+            public <T> T await(CompletableFuture<T> future) {
+                return KvClient.this.await(future);
+            }
+        });
+    }
+
+    /**
+     * Membership and leadership operations on the same channels, retries and deadlines as this client; valid until
+     * this client is closed. See {@link ClusterAdmin}.
+     */
+    public ClusterAdmin cluster() {
+        return cluster;
     }
 
     /** A builder with the defaults: endpoint 127.0.0.1:7379, 5 s per attempt, 30 s per call, 64 write lanes. */

@@ -7,6 +7,7 @@ import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.kvstore.raft.RaftNode;
 import io.kvstore.raft.RaftNodeOptions;
+import io.kvstore.server.cluster.ClusterService;
 import io.kvstore.server.config.HostPort;
 import io.kvstore.server.config.ServerCli;
 import io.kvstore.server.config.ServerConfig;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One kvstore member process: the znode tree ({@link KvStateMachine} in {@code <data-dir>/state}), its raft member
  * ({@link RaftNode} in {@code <data-dir>/raft}, peers on {@code --peer-addr}), and a gRPC server on
- * {@code --client-addr} with kvstore.v1 KV, grpc.health.v1, server reflection (v1 and v1alpha) and the internal
+ * {@code --client-addr} with kvstore.v1 KV and Cluster, grpc.health.v1, server reflection (v1 and v1alpha) and the internal
  * Members service, each behind the one {@link InterceptorChain}.
  *
  * <p>Lifecycle: {@link #start} opens and starts everything and returns once clients can connect; it prints
@@ -112,7 +113,8 @@ public final class KvServer implements AutoCloseable {
             Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
             config.cluster().forEach((member, address) -> peers.put(member, address.toSocketAddress()));
             RaftNode raft = RaftNode.open(
-                    RaftNodeOptions.builder(config.name(), config.clusterId(), peers, config.dataDir()).build(), store);
+                    RaftNodeOptions.builder(config.name(), config.clusterId(), peers, config.dataDir())
+                            .join(config.join()).build(), store);
             opened.add(raft);
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
                     threads("kvserver-monitor-" + config.name()));
@@ -130,6 +132,8 @@ public final class KvServer implements AutoCloseable {
                     .maxInboundMessageSize(INBOUND_BYTES_MAX);
             // Every service goes through the chain: there is no other addService call.
             builder.addService(chain.wrap(new KvService(members, raft, store, channels, callExecutor).definition()))
+                    .addService(chain.wrap(new ClusterService(members, raft, store, channels, config.cluster(),
+                            config.clusterId(), callExecutor, scheduler).definition()))
                     .addService(chain.wrap(io.kvstore.session.SessionService.register(members, raft, store, channels,
                             callExecutor, scheduler)))
                     .addService(chain.wrap(new MembersService(members, raft, callExecutor).definition()))

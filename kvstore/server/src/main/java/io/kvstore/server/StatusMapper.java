@@ -68,15 +68,16 @@ public final class StatusMapper {
             case INVALID_ARGUMENT, INVALID_PATH, VALUE_TOO_LARGE, REQUEST_TOO_LARGE, TOO_MANY_OPS, ROOT_READ_ONLY,
                     INVALID_PAGE_TOKEN, TTL_OUT_OF_RANGE -> Status.Code.INVALID_ARGUMENT;
             case UNIMPLEMENTED -> Status.Code.UNIMPLEMENTED;
-            case NOT_FOUND, SESSION_EXPIRED -> Status.Code.NOT_FOUND;
-            case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
+            case NOT_FOUND, MEMBER_NOT_FOUND, SESSION_EXPIRED -> Status.Code.NOT_FOUND;
+            case ALREADY_EXISTS, MEMBER_EXISTS -> Status.Code.ALREADY_EXISTS;
+            case NOT_VOTER, LAST_VOTER, LEARNER_BEHIND, TRANSFER_FAILED -> Status.Code.FAILED_PRECONDITION;
             case VERSION_MISMATCH -> Status.Code.ABORTED;
             case PARENT_NOT_FOUND, HAS_CHILDREN, SUBTREE_TOO_LARGE, STALE_SEQUENCE, EPHEMERAL_HAS_NO_CHILDREN ->
                     Status.Code.FAILED_PRECONDITION;
             case TOO_MANY_EPHEMERALS -> Status.Code.RESOURCE_EXHAUSTED;
             case PAGE_TOKEN_STALE -> Status.Code.OUT_OF_RANGE;
             case INVALID_COMMAND -> Status.Code.INTERNAL;
-            case NOT_LEADER, NO_QUORUM, OUTCOME_UNKNOWN -> Status.Code.UNAVAILABLE;
+            case NOT_LEADER, NO_QUORUM, OUTCOME_UNKNOWN, CHANGE_IN_PROGRESS -> Status.Code.UNAVAILABLE;
             case BUSY -> Status.Code.RESOURCE_EXHAUSTED;
         };
     }

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * {@code last acknowledged keepalive + TTL}) is what keeps this safe.
  *
  * <p>Threads: {@link #tick()} from the server's one scheduler thread; {@link #keepAlive} and {@link #remainingMillis}
- * from gRPC threads. State is a concurrent map plus volatile fields.
+ * from gRPC threads; the first two are synchronized (a tick reads the session list from RocksDB, a few ms at most).
  */
 public final class SessionTracker {
 
@@ -58,9 +58,32 @@ public final class SessionTracker {
         this.nanoClock = nanoClock;
     }
 
-    /** Whether this member currently leads and tracks sessions (keepalives must go to it). */
+    /** Whether this member currently leads, so tracks sessions (keepalives must go to it). */
     public boolean tracking() {
-        return trackingTerm >= 0 && members.isLeader();
+        return members.isLeader();
+    }
+
+    /**
+     * Starts a fresh countdown set when this member leads in a term it did not track yet, and drops it when it does
+     * not lead. Returns whether it tracks.
+     */
+    private synchronized boolean followLeadership() {
+        if (!members.isLeader()) {
+            if (trackingTerm >= 0) {
+                log.info("member {} stopped tracking sessions: no longer leader", members.self());
+            }
+            trackingTerm = -1;
+            deadlineNanos.clear();
+            return false;
+        }
+        long term = members.status().term();
+        if (trackingTerm != term) {
+            deadlineNanos.clear();
+            trackingTerm = term;
+            log.info("member {} tracks sessions as leader in term {}: each gets its full TTL from now",
+                    members.self(), term);
+        }
+        return true;
     }
 
     /**
@@ -69,8 +92,8 @@ public final class SessionTracker {
      * @return the session's TTL in milliseconds, or empty when it is not live (expired, closed, never opened)
      * @throws IllegalStateException when this member is not tracking ({@link #tracking()} is false)
      */
-    public OptionalLong keepAlive(long sessionId) {
-        if (!tracking()) {
+    public synchronized OptionalLong keepAlive(long sessionId) {
+        if (!followLeadership()) {
             throw new IllegalStateException("member " + members.self() + " is not the leader");
         }
         var session = store.session(sessionId);
@@ -93,21 +116,9 @@ public final class SessionTracker {
     }
 
     /** Adopts new sessions, forgets ended ones, proposes expiries. Never blocks. */
-    public void tick() {
-        long term = members.status().term();
-        if (!members.isLeader()) {
-            if (trackingTerm >= 0) {
-                log.info("member {} stopped tracking sessions: no longer leader", members.self());
-            }
-            trackingTerm = -1;
-            deadlineNanos.clear();
+    public synchronized void tick() {
+        if (!followLeadership()) {
             return;
-        }
-        if (trackingTerm != term) {
-            deadlineNanos.clear();
-            trackingTerm = term;
-            log.info("member {} tracks sessions as leader in term {}: each gets its full TTL from now",
-                    members.self(), term);
         }
         long now = nanoClock.getAsLong();
         List<LiveSession> live = store.sessions();

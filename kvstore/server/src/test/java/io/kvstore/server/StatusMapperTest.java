@@ -38,6 +38,13 @@ class StatusMapperTest {
         "NO_QUORUM, UNAVAILABLE",
         "OUTCOME_UNKNOWN, UNAVAILABLE",
         "BUSY, RESOURCE_EXHAUSTED",
+        "MEMBER_NOT_FOUND, NOT_FOUND",
+        "MEMBER_EXISTS, ALREADY_EXISTS",
+        "NOT_VOTER, FAILED_PRECONDITION",
+        "LAST_VOTER, FAILED_PRECONDITION",
+        "LEARNER_BEHIND, FAILED_PRECONDITION",
+        "TRANSFER_FAILED, FAILED_PRECONDITION",
+        "CHANGE_IN_PROGRESS, UNAVAILABLE",
         "SESSION_EXPIRED, NOT_FOUND",
         "EPHEMERAL_HAS_NO_CHILDREN, FAILED_PRECONDITION",
         "TTL_OUT_OF_RANGE, INVALID_ARGUMENT",
@@ -54,7 +61,7 @@ class StatusMapperTest {
     /** Guards the table above: the switch in StatusMapper is exhaustive, and the table has one row per code. */
     @Test
     void tableHasARowPerCode() {
-        assertEquals(25, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 17");
+        assertEquals(32, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 32");
     }
 
     @Test

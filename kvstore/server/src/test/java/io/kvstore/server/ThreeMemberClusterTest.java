@@ -101,6 +101,39 @@ class ThreeMemberClusterTest {
         assertEquals(bytes("1"), kv(survivor).get(GetRequest.newBuilder().setPath("/before").build()).getValue());
     }
 
+    @Test
+    void linearizableReadOnAFollowerIsServedThereAndSeesTheWriteAcknowledgedBefore() {
+        int leader = leaderIndex(servers);
+        int follower = (leader + 1) % 3;
+        PutResponse put = kv(leader).put(PutRequest.newBuilder().setPath("/fr").setValue(bytes("v")).build());
+        GetResponse read = kv(follower).get(GetRequest.newBuilder().setPath("/fr").build());
+        assertEquals(bytes("v"), read.getValue());
+        assertEquals(MemberIds.numeric(name(follower)), read.getHeader().getMemberId(),
+                "the follower served the read itself (follower read index), it did not forward it");
+        assertEquals(false, read.getHeader().getSerializable());
+        assertTrue(read.getHeader().getRevision() >= put.getHeader().getRevision());
+    }
+
+    /** Seeded: every write acknowledged by one member is seen by a linearizable read on another, which serves it. */
+    @Test
+    void interleavedWritesAndReadsOnOtherMembersAreLinearizable() {
+        long seed = 20240611L;
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        for (int i = 0; i < 200; i++) {
+            int writer = random.nextInt(3);
+            int reader = (writer + 1 + random.nextInt(2)) % 3;
+            String path = "/il" + random.nextInt(5);
+            String value = "v" + i;
+            PutResponse put = kv(writer).put(PutRequest.newBuilder().setPath(path).setValue(bytes(value)).build());
+            GetResponse read = kv(reader).get(GetRequest.newBuilder().setPath(path).build());
+            String context = "seed " + seed + " step " + i + ": write on " + name(writer) + ", read on "
+                    + name(reader);
+            assertEquals(value, read.getValue().toStringUtf8(), context);
+            assertEquals(MemberIds.numeric(name(reader)), read.getHeader().getMemberId(), context);
+            assertTrue(read.getHeader().getRevision() >= put.getHeader().getRevision(), context);
+        }
+    }
+
     /** Every member of {@code members} sees the same leader, which is one of them, and knows every address. */
     private static void awaitSettled(List<KvServer> members) {
         Awaiting.until(() -> {

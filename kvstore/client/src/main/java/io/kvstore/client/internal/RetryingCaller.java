@@ -69,6 +69,44 @@ public final class RetryingCaller implements AutoCloseable {
         return new Call<>(method, request, deadlineFromNow()).start();
     }
 
+    /**
+     * One attempt at {@code address} only, with the per-attempt timeout and no retry: for calls about one member
+     * (its status). A retryable failure completes the future with {@link KvUnavailableException}, any other with
+     * the mapped {@link KvException}.
+     */
+    public <Q, R> CompletableFuture<R> once(String address, MethodDescriptor<Q, R> method, Q request) {
+        deadlineFromNow(); // refuses after close
+        CompletableFuture<R> result = new CompletableFuture<>();
+        try {
+            ClientCalls.asyncUnaryCall(endpoints.channel(address).newCall(method, CallOptions.DEFAULT
+                    .withDeadlineAfter(config.requestTimeout().toNanos(), TimeUnit.NANOSECONDS)), request,
+                    new StreamObserver<R>() {
+                        private R response;
+
+                        @Override
+                        public void onNext(R value) {
+                            response = value;
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            result.completeExceptionally(StatusErrors.isRetryable(t)
+                                    ? new KvUnavailableException(method.getBareMethodName() + " on " + address + ": "
+                                            + StatusErrors.describe(t), ErrorTrailers.reason(t).orElse(null), t)
+                                    : StatusErrors.toException(t));
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            result.complete(response);
+                        }
+                    });
+        } catch (KvException closed) {
+            result.completeExceptionally(closed);
+        }
+        return result;
+    }
+
     /** A write: waits for a lane, then sends {@code withHeader(lane header)} with retries. */
     public <Q, R> CompletableFuture<R> write(MethodDescriptor<Q, R> method, Function<RequestHeader, Q> withHeader) {
         long deadlineNanos = deadlineFromNow();

@@ -47,6 +47,11 @@ import picocli.CommandLine.Option;
             "    kvserver --name n3 --data-dir /tmp/kv3 --client-addr 127.0.0.1:7383 \\",
             "             --cluster n1=127.0.0.1:7380,n2=127.0.0.1:7382,n3=127.0.0.1:7384",
             "",
+            "  Grow that cluster: start n4 with --join, then add it as a learner and promote it once caught up:",
+            "    kvserver --name n4 --data-dir /tmp/kv4 --client-addr 127.0.0.1:7385 --join \\",
+            "             --cluster n1=127.0.0.1:7380,n2=127.0.0.1:7382,n3=127.0.0.1:7384,n4=127.0.0.1:7386",
+            "    kvctl member add n4 127.0.0.1:7386 && kvctl member list && kvctl member promote n4",
+            "",
             "  From a config file, overriding one setting by environment:",
             "    KVSERVER_NAME=n2 kvserver --config /etc/kvstore/server.yaml",
             "",
@@ -56,7 +61,7 @@ public final class ServerCli {
 
     /** The settings a config file may hold: the flag names without dashes. */
     public static final Set<String> KEYS =
-            Set.of("name", "data-dir", "client-addr", "peer-addr", "cluster", "cluster-id");
+            Set.of("name", "data-dir", "client-addr", "peer-addr", "cluster", "cluster-id", "join");
     /** Prefix of the environment variables. */
     public static final String ENV_PREFIX = "KVSERVER_";
 
@@ -85,6 +90,12 @@ public final class ServerCli {
     @Option(names = "--cluster-id", paramLabel = "ID",
             description = "Id shared by the members of one cluster. Default: kvstore.")
     String clusterId;
+
+    @Option(names = "--join", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+            description = "Join an existing cluster instead of bootstrapping one: --cluster lists this member and "
+                    + "the existing members' peer addresses; then run 'kvctl member add' for it. Read at the first "
+                    + "start only. Default: false.")
+    String join;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Flat YAML file of 'key: value' lines with the flag names as keys (no dashes).")
@@ -143,7 +154,19 @@ public final class ServerCli {
         HostPort client = HostPort.parse(sources.pick(clientAddr, "client-addr",
                 "127.0.0.1:" + ServerConfig.CLIENT_PORT_DEFAULT), "--client-addr");
         return new ServerConfig(memberName, Path.of(sources.pick(dataDir, "data-dir", "data")), client, peer, members,
-                sources.pick(clusterId, "cluster-id", "kvstore"));
+                sources.pick(clusterId, "cluster-id", "kvstore"), parseBoolean(sources.pick(join, "join", "false")));
+    }
+
+    /** true/false (any case); anything else is an error naming --join, so "ture" never means false. */
+    private static boolean parseBoolean(String text) {
+        String value = text.strip().toLowerCase(Locale.ROOT);
+        if (value.equals("true")) {
+            return true;
+        }
+        if (value.equals("false")) {
+            return false;
+        }
+        throw new IllegalArgumentException("--join must be true or false: '" + text + "'");
     }
 
     private static String nonEmpty(String value) {

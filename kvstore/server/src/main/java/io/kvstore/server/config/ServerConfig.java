@@ -24,9 +24,14 @@ import java.util.regex.Pattern;
  *     {@code <name>=<peer-addr>}: a single-member cluster); in the order given
  * @param clusterId id shared by all members ({@code --cluster-id}, default {@code kvstore}); a member of another
  *     cluster is refused on connect, and a data directory of another cluster is refused at start
+ * @param join ({@code --join}, default false) this member joins an existing cluster: {@code cluster} lists this
+ *     member and where (some of) the existing members' raft listens; the member waits, without voting or
+ *     campaigning, until an operator adds it as a learner ({@code kvctl member add}), then learns the membership
+ *     from the leader. Only the first start of a data directory reads it; afterwards the membership comes from the
+ *     log. False: {@code cluster} is the bootstrap membership of a new cluster, identical on every initial member
  */
 public record ServerConfig(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress,
-                           Map<String, HostPort> cluster, String clusterId) {
+                           Map<String, HostPort> cluster, String clusterId, boolean join) {
 
     /** Default client port: one above Redis's 6379 family, unused by etcd (2379) and ZooKeeper (2181). */
     public static final int CLIENT_PORT_DEFAULT = 7379;
@@ -70,6 +75,12 @@ public record ServerConfig(String name, Path dataDir, HostPort clientAddress, Ho
         cluster = Collections.unmodifiableMap(new LinkedHashMap<>(cluster));
     }
 
+    /** A member of a new cluster (not joining); see the record's parameters. */
+    public ServerConfig(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress,
+                        Map<String, HostPort> cluster, String clusterId) {
+        this(name, dataDir, clientAddress, peerAddress, cluster, clusterId, false);
+    }
+
     /** The configuration with no flag, variable or file: a single member n1 on 127.0.0.1:7379/7380 in ./data. */
     public static ServerConfig defaults() {
         HostPort peer = new HostPort("127.0.0.1", PEER_PORT_DEFAULT);
@@ -79,7 +90,7 @@ public record ServerConfig(String name, Path dataDir, HostPort clientAddress, Ho
 
     /** This configuration with another client address (the one actually bound when the port was 0). */
     public ServerConfig withClientAddress(HostPort address) {
-        return new ServerConfig(name, dataDir, address, peerAddress, cluster, clusterId);
+        return new ServerConfig(name, dataDir, address, peerAddress, cluster, clusterId, join);
     }
 
     /**

@@ -8,7 +8,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 
 /**
- * Part of {@link KvService} itself (not of the server-wide chain): records in the context which member forwarded
+ * Part of {@link KvService} and the Cluster service themselves (not of the server-wide chain): records in the context which member forwarded
  * the call, if any, so the service serves it locally or answers NOT_LEADER instead of forwarding it again.
  */
 public final class ForwardedInterceptor implements ServerInterceptor {

@@ -23,11 +23,12 @@ import io.kvstore.server.member.MemberChannels;
 public final class Forwarder {
 
     /** Set on forwarded calls to the name of the forwarding member. */
-    static final Metadata.Key<String> FORWARDED_BY = Metadata.Key.of("kvstore-forwarded", Metadata.ASCII_STRING_MARSHALLER);
+    public static final Metadata.Key<String> FORWARDED_BY = Metadata.Key.of("kvstore-forwarded", Metadata.ASCII_STRING_MARSHALLER);
 
     private final String self;
     private final MemberChannels channels;
 
+    /** @param self this member's name, sent in {@link #FORWARDED_BY} */
     public Forwarder(String self, MemberChannels channels) {
         this.self = self;
         this.channels = channels;

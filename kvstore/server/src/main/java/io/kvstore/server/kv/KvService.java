@@ -48,8 +48,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The kvstore.v1 KV service. Requests arrive validated (the interceptor chain ran {@code RequestValidator}).
  *
- * <p><b>Routing.</b> The leader serves writes and linearizable reads itself; a follower forwards them to the
- * leader's published client address ({@link Forwarder}). A forwarded call is always served locally: a member that
+ * <p><b>Routing.</b> The leader serves writes itself; a follower forwards them to the leader's published client
+ * address ({@link Forwarder}). Every member serves linearizable reads itself (see Reads). A forwarded call is always served locally: a member that
  * lost leadership meanwhile answers NOT_LEADER rather than forwarding again. Without a known leader the answer is
  * UNAVAILABLE/NO_QUORUM; with a leader whose address is not yet published, UNAVAILABLE/NOT_LEADER naming it.
  *
@@ -60,8 +60,11 @@ import org.slf4j.LoggerFactory;
  * retry safe, and would push real clients out of the bounded table).
  *
  * <p><b>Reads.</b> {@code serializable=true}: the member's local state, {@code header.serializable=true}, possibly
- * stale. Otherwise linearizable: the leader confirms a read index with a quorum, waits until it has applied it, then
- * reads its local state. Every response header carries the revision it reflects.
+ * stale. Otherwise linearizable: the answering member gets a read index (the leader confirms it with a quorum round;
+ * a follower asks the leader for it), waits until it has applied it, then reads its local state and answers with
+ * its own member id. Only when that fails with NOT_LEADER on a member that was not asked by another one (no leader
+ * it could ask, or the leader did not answer within two election timeouts) and the leader's client address is
+ * known, is the read forwarded to the leader once. Every response header carries the revision it reflects.
  *
  * <p><b>Threads.</b> No gRPC thread waits on a future: raft futures complete on the raft threads, and every
  * continuation (RocksDB reads, building responses) runs on {@code executor}. A raft future is bounded by the call's
@@ -162,17 +165,30 @@ public final class KvService extends KVGrpc.KVImplBase {
             answer(response, () -> local.read(true));
             return;
         }
-        if (!servesLocally()) {
-            route(method, request, CallKind.READ, response);
-            return;
-        }
+        // Leader or follower alike: a read index confirmed by the leader's quorum (a follower asks the leader for
+        // it, dissertation section 6.4.1), applied here, then a local read. The follower serves the read itself,
+        // so reads spread over the members instead of all landing on the leader.
         withDeadline(raft.readIndex()).whenCompleteAsync((index, error) -> {
-            if (error != null) {
-                fail(response, StatusMapper.ofRaft(error, CallKind.READ, members.leader()));
-            } else {
+            if (error == null) {
                 answer(response, () -> local.read(false));
+            } else if (mayForwardRead(error)) {
+                // This member could not get a read index (it knows no leader it can ask, or the leader did not
+                // answer in time) but knows the leader's client address: let the leader serve the read.
+                route(method, request, CallKind.READ, response);
+            } else {
+                fail(response, StatusMapper.ofRaft(error, CallKind.READ, members.leader()));
             }
         }, callbacks());
+    }
+
+    /** A failed follower read index falls back to forwarding once, to a leader other than this member. */
+    private boolean mayForwardRead(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        StatusMapper.Leader leader = members.leader();
+        return cause instanceof io.kvstore.raft.NotLeaderException && ForwardedInterceptor.FORWARDED_BY.get() == null
+                && leader.id() != null && !leader.id().equals(members.self()) && leader.clientAddress() != null
+                && !Context.current().isCancelled();
     }
 
     private <Q, R> void write(MethodDescriptor<Q, R> method, Q request, Command command, StreamObserver<R> response) {

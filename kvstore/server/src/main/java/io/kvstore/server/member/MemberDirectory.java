@@ -23,7 +23,7 @@ public final class MemberDirectory {
 
     /**
      * @param self this member's name
-     * @param members every member's name, as configured
+     * @param members the members named in {@code --cluster}
      */
     public MemberDirectory(String self, Set<String> members, RaftNode raft, KvStateMachine store) {
         this.self = Objects.requireNonNull(self, "self");
@@ -37,9 +37,18 @@ public final class MemberDirectory {
         return self;
     }
 
-    /** Whether {@code name} is a configured member. */
+    /**
+     * Whether {@code name} is a member: in the membership of this member's log (which includes learners added at
+     * runtime), or configured in {@code --cluster} while this member has not learned any membership yet.
+     */
     public boolean isMember(String name) {
-        return members.contains(name);
+        io.kvstore.raft.core.Membership membership = raft.membership();
+        return membership.contains(name) || (membership.all().isEmpty() && members.contains(name));
+    }
+
+    /** The membership in this member's log (the last one, committed or not). */
+    public io.kvstore.raft.core.Membership membership() {
+        return raft.membership();
     }
 
     /** Raft's current view: role, term, leader. */

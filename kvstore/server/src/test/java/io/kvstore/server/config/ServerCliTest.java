@@ -43,6 +43,19 @@ class ServerCliTest {
     }
 
     @Test
+    void joinComesFromFlagEnvironmentOrFileAndIsOffByDefault() throws IOException {
+        assertEquals(false, ServerCli.parse(new String[0], Map.of()).join());
+        assertEquals(true, ServerCli.parse(new String[] {"--join"}, Map.of()).join());
+        assertEquals(false, ServerCli.parse(new String[] {"--join=false"}, Map.of("KVSERVER_JOIN", "true")).join());
+        assertEquals(true, ServerCli.parse(new String[0], Map.of("KVSERVER_JOIN", "TRUE")).join());
+        Path file = write("join: true");
+        assertEquals(true, ServerCli.parse(new String[] {"--config", file.toString()}, Map.of()).join());
+        IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ServerCli.parse(new String[0], Map.of("KVSERVER_JOIN", "yes")));
+        assertEquals("--join must be true or false: 'yes'", bad.getMessage());
+    }
+
+    @Test
     void configFlagBeatsConfigVariable() throws IOException {
         Path flagged = write("name: flagged");
         Map<String, String> env = Map.of("KVSERVER_CONFIG", dir.resolve("missing.yaml").toString());
