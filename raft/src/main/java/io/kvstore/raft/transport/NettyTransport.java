@@ -84,6 +84,7 @@ public final class NettyTransport implements Transport {
     private final AtomicLong helloRejectedSent = new AtomicLong();
     private final AtomicLong helloRejectedReceived = new AtomicLong();
     private volatile Consumer<Message> inbound;
+    private volatile Consumer<SnapshotFrame> snapshotInbound;
     private volatile Channel serverChannel;
     private volatile boolean closed;
 
@@ -114,12 +115,14 @@ public final class NettyTransport implements Transport {
     }
 
     @Override
-    public void start(Consumer<Message> inbound) {
+    public void start(Consumer<Message> inbound, Consumer<SnapshotFrame> snapshotFrames) {
         Objects.requireNonNull(inbound, "inbound");
+        Objects.requireNonNull(snapshotFrames, "snapshotFrames");
         synchronized (this) {
             if (closed || this.inbound != null) {
                 throw new IllegalStateException("transport of member " + selfId + " already started or closed");
             }
+            this.snapshotInbound = snapshotFrames;
             this.inbound = inbound;
         }
         ServerBootstrap server = new ServerBootstrap()
@@ -160,6 +163,19 @@ public final class NettyTransport implements Transport {
             return;
         }
         Frame frame = MessageCodec.encode(message);
+        if (frame.getSerializedSize() > FRAME_BYTES_MAX || !peer.offer(frame)) {
+            sendDropped.incrementAndGet();
+        }
+    }
+
+    @Override
+    public void send(SnapshotFrame snapshotFrame) {
+        OutboundPeer peer = closed ? null : outbound.computeIfAbsent(snapshotFrame.to(), this::newPeer);
+        if (peer == null) {
+            sendDropped.incrementAndGet();
+            return;
+        }
+        Frame frame = SnapshotFrameCodec.encode(snapshotFrame);
         if (frame.getSerializedSize() > FRAME_BYTES_MAX || !peer.offer(frame)) {
             sendDropped.incrementAndGet();
         }
@@ -264,6 +280,10 @@ public final class NettyTransport implements Transport {
 
     void deliver(Message message) {
         inbound.accept(message);
+    }
+
+    void deliver(SnapshotFrame frame) {
+        snapshotInbound.accept(frame);
     }
 
     void countInboundDropped() {
