@@ -78,6 +78,9 @@ public final class NettyTransport implements Transport {
     private volatile Map<String, InetSocketAddress> peers;
     private final EventLoopGroup group;
     private final Map<String, OutboundPeer> outbound = new ConcurrentHashMap<>();
+    /** Accepted connections, closed explicitly on close so peers see the connection end at once. */
+    private final io.netty.channel.group.ChannelGroup accepted =
+            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
     private final Map<String, Long> rejectionLoggedAtNanos = new ConcurrentHashMap<>();
     private final AtomicLong sendDropped = new AtomicLong();
     private final AtomicLong inboundDropped = new AtomicLong();
@@ -133,6 +136,7 @@ public final class NettyTransport implements Transport {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        accepted.add(ch);
                         addFrameCodec(ch.pipeline());
                         ch.pipeline().addLast(new InboundHandler(NettyTransport.this));
                     }
@@ -218,6 +222,9 @@ public final class NettyTransport implements Transport {
             server.close().syncUninterruptibly();
         }
         outbound.values().forEach(OutboundPeer::close);
+        // Without this a peer's connection to a member closed in-process (tests restart members in one JVM) was
+        // seen to stay open, unread, so the peer never redialed the restarted member.
+        accepted.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         // Quiet period 0: nothing queued is worth waiting for; bounded wait so close never hangs.
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
