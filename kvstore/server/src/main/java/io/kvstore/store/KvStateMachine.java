@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.kvstore.raft.StateMachine;
 import io.kvstore.raft.core.Entry;
+import io.kvstore.raft.snapshot.SnapshotFiles;
 import io.kvstore.store.command.Command;
 import io.kvstore.store.command.DedupRecord;
 import io.kvstore.store.command.ListPageToken;
@@ -17,9 +18,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+import org.rocksdb.Checkpoint;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -52,6 +57,13 @@ import org.slf4j.LoggerFactory;
  * {@link #revision} may be called from any thread at the same time: each reads one RocksDB snapshot. {@link #close}
  * must be called once, after apply and reads have stopped; the caller that constructed the instance owns it.
  *
+ * <p><b>Snapshots.</b> {@link #snapshot} is a RocksDB checkpoint (SST files hard-linked, the rest copied) in
+ * {@code <snapshot>/db}. {@link #restore} stages the snapshot in {@code <dir>.new} (SSTs hard-linked, fsynced),
+ * closes RocksDB, renames {@code <dir>} to {@code <dir>.old} and {@code <dir>.new} to {@code <dir>}, deletes the
+ * old one and reopens. Opening finishes a swap a crash interrupted: {@code <dir>} missing but {@code <dir>.new}
+ * present means the staged state was complete and is moved in; any other leftover is deleted (the node repeats the
+ * restore when the old state survived). Reads hold a read lock so a restore never closes RocksDB under them.
+ *
  * <p>Errors: expected failures are {@link Failure} values; RocksDB errors and undecodable stored bytes throw
  * {@link StoreIoException}; a gap in entry indexes throws {@link IllegalStateException}. Both mean: stop the member.
  */
@@ -63,11 +75,18 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         RocksDB.loadLibrary();
     }
 
+    /** A snapshot's RocksDB checkpoint lives in this subdirectory of the snapshot's data directory. */
+    private static final String SNAPSHOT_DB = "db";
+
+    private final Path dir;
+    private final int dedupClientsMax;
     private final Options options;
     private final WriteOptions writeOptions;
     private final ReadOptions applyReadOptions;
-    private final RocksDB db;
-    private final DedupTable dedup;
+    /** Held for reading by readers of {@link #db}; for writing while a restore swaps the database. */
+    private final ReentrantReadWriteLock swapLock = new ReentrantReadWriteLock();
+    private volatile RocksDB db;
+    private volatile DedupTable dedup;
     private volatile long appliedIndex;
     private volatile long revision;
 
@@ -83,7 +102,10 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
 
     /** As {@link #KvStateMachine(Path)} with a smaller exactly-once table, for tests of eviction. */
     KvStateMachine(Path dir, int dedupClientsMax) {
+        this.dir = dir;
+        this.dedupClientsMax = dedupClientsMax;
         try {
+            finishInterruptedSwap();
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("creating " + dir, e);
@@ -91,6 +113,11 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         options = new Options().setCreateIfMissing(true);
         writeOptions = new WriteOptions().setSync(false);
         applyReadOptions = new ReadOptions();
+        openDb();
+        log.info("state machine opened at {}: applied index {}, revision {}", dir, appliedIndex, revision);
+    }
+
+    private void openDb() {
         try {
             db = RocksDB.open(options, dir.toString());
             if (db.get(StoreKeys.znode(ZPath.ROOT).toByteArray()) == null) {
@@ -105,7 +132,81 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             close();
             throw new StoreIoException("opening state at " + dir, e);
         }
-        log.info("state machine opened at {}: applied index {}, revision {}", dir, appliedIndex, revision);
+    }
+
+    private Path staged() {
+        return dir.resolveSibling(dir.getFileName() + ".new");
+    }
+
+    private Path old() {
+        return dir.resolveSibling(dir.getFileName() + ".old");
+    }
+
+    /** See "Snapshots" above: completes or rolls back a restore a crash interrupted. */
+    private void finishInterruptedSwap() throws IOException {
+        if (!Files.exists(dir) && Files.isDirectory(staged())) {
+            log.warn("state at {} was being replaced by a snapshot when the member stopped; finishing", dir);
+            Files.move(staged(), dir, StandardCopyOption.ATOMIC_MOVE);
+            SnapshotFiles.fsyncDirectory(dir.toAbsolutePath().getParent());
+        } else if (!Files.exists(dir) && Files.isDirectory(old())) {
+            Files.move(old(), dir, StandardCopyOption.ATOMIC_MOVE);
+            SnapshotFiles.fsyncDirectory(dir.toAbsolutePath().getParent());
+        }
+        SnapshotFiles.deleteRecursively(staged());
+        SnapshotFiles.deleteRecursively(old());
+    }
+
+    /** A RocksDB checkpoint of the state as of {@link #appliedIndex()}; SST files are hard links. Apply thread. */
+    @Override
+    public void snapshot(Path snapshotDir) throws IOException {
+        try (Checkpoint checkpoint = Checkpoint.create(db)) {
+            checkpoint.createCheckpoint(snapshotDir.resolve(SNAPSHOT_DB).toString());
+        } catch (RocksDBException e) {
+            throw new IOException("checkpoint of " + dir + " into " + snapshotDir + " failed", e);
+        }
+        SnapshotFiles.fsyncTree(snapshotDir);
+    }
+
+    /** Replaces the state with a snapshot's checkpoint by a directory swap (see "Snapshots" above). Apply thread. */
+    @Override
+    public void restore(Path snapshotDir, long index) throws IOException {
+        Path source = snapshotDir.resolve(SNAPSHOT_DB);
+        Path staged = staged();
+        SnapshotFiles.deleteRecursively(staged);
+        Files.createDirectories(staged);
+        try (Stream<Path> files = Files.list(source)) {
+            for (Path file : files.toList()) {
+                Path target = staged.resolve(file.getFileName());
+                if (file.getFileName().toString().endsWith(".sst")) {
+                    try {
+                        Files.createLink(target, file); // immutable: share it with the snapshot
+                        continue;
+                    } catch (IOException | UnsupportedOperationException e) {
+                        // another file system: copy
+                    }
+                }
+                Files.copy(file, target); // MANIFEST, CURRENT, OPTIONS, WAL: RocksDB writes these, so copies
+            }
+        }
+        SnapshotFiles.fsyncTree(staged);
+        SnapshotFiles.fsyncDirectory(dir.toAbsolutePath().getParent());
+        swapLock.writeLock().lock();
+        try {
+            db.close();
+            Files.move(dir, old(), StandardCopyOption.ATOMIC_MOVE);
+            SnapshotFiles.fsyncDirectory(dir.toAbsolutePath().getParent());
+            Files.move(staged, dir, StandardCopyOption.ATOMIC_MOVE);
+            SnapshotFiles.fsyncDirectory(dir.toAbsolutePath().getParent());
+            SnapshotFiles.deleteRecursively(old());
+            openDb();
+        } finally {
+            swapLock.writeLock().unlock();
+        }
+        if (appliedIndex != index) {
+            throw new IllegalStateException("snapshot for index " + index + " holds state applied up to "
+                    + appliedIndex);
+        }
+        log.info("state machine at {} restored from snapshot at index {}, revision {}", dir, index, revision);
     }
 
     @Override
@@ -178,6 +279,16 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
      * @return the znode (or its absence) with the revision of the view it was read from
      */
     public Lookup get(ZPath path) {
+        swapLock.readLock().lock();
+        try {
+            return getLocked(path);
+        } finally {
+            swapLock.readLock().unlock();
+        }
+    }
+
+    private Lookup getLocked(ZPath path) {
+        RocksDB db = this.db;
         Snapshot snapshot = db.getSnapshot();
         try (ReadOptions read = new ReadOptions().setSnapshot(snapshot)) {
             long at = StoreKeys.decodeLong(db.get(read, StoreKeys.REVISION));
@@ -207,6 +318,15 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             throw new IllegalArgumentException("limit must be in [0, " + Limits.LIST_LIMIT_MAX + "]: " + limit);
         }
         int pageMax = limit == 0 ? Limits.LIST_LIMIT_DEFAULT : limit;
+        swapLock.readLock().lock();
+        try {
+            return listLocked(path, pageToken, pageMax);
+        } finally {
+            swapLock.readLock().unlock();
+        }
+    }
+
+    private ListResult listLocked(ZPath path, String pageToken, int pageMax) {
         Snapshot snapshot = db.getSnapshot();
         try (ReadOptions read = new ReadOptions().setSnapshot(snapshot)) {
             ZnodeRecord parent = PendingTree.read(db, read, StoreKeys.znode(path));
@@ -297,6 +417,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
      * @throws StoreIoException when RocksDB fails or the stored record does not decode
      */
     public Optional<String> clientAddressOf(String memberId) {
+        swapLock.readLock().lock();
         try {
             byte[] bytes = db.get(StoreKeys.member(memberId));
             return bytes == null ? Optional.empty() : Optional.of(PublishMember.parseFrom(bytes).getClientAddress());
@@ -304,6 +425,8 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             throw new StoreIoException("reading attributes of member " + memberId, e);
         } catch (InvalidProtocolBufferException e) {
             throw new StoreIoException("corrupt attributes of member " + memberId, e);
+        } finally {
+            swapLock.readLock().unlock();
         }
     }
 
