@@ -450,6 +450,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
 
     /** Session {@code id} if it is live in the latest applied state. Any thread until {@link #close}. */
     public Optional<LiveSession> session(long id) {
+        swapLock.readLock().lock();
         try {
             byte[] bytes = db.get(StoreKeys.session(id).toByteArray());
             if (bytes == null) {
@@ -461,12 +462,15 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             throw new StoreIoException("reading session " + id, e);
         } catch (InvalidProtocolBufferException e) {
             throw new StoreIoException("corrupt session " + id, e);
+        } finally {
+            swapLock.readLock().unlock();
         }
     }
 
     /** Every live session in id order, read from one snapshot. Any thread until {@link #close}. */
     public List<LiveSession> sessions() {
         List<LiveSession> out = new ArrayList<>();
+        swapLock.readLock().lock();
         try (RocksIterator it = db.newIterator()) {
             for (it.seek(StoreKeys.SESSION_PREFIX); it.isValid()
                     && StoreKeys.startsWith(it.key(), StoreKeys.SESSION_PREFIX); it.next()) {
@@ -476,6 +480,8 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             }
         } catch (InvalidProtocolBufferException e) {
             throw new StoreIoException("corrupt session record", e);
+        } finally {
+            swapLock.readLock().unlock();
         }
         return out;
     }
@@ -483,17 +489,20 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     /** Every TTL znode in path order, read from one snapshot. Any thread until {@link #close}. */
     public List<TtlZnodeState> ttlZnodes() {
         List<TtlZnodeState> out = new ArrayList<>();
-        try (RocksIterator it = db.newIterator()) {
+        swapLock.readLock().lock();
+        try (RocksIterator it = db.newIterator(); ReadOptions read = new ReadOptions()) {
             for (it.seek(StoreKeys.TTL_PREFIX); it.isValid()
                     && StoreKeys.startsWith(it.key(), StoreKeys.TTL_PREFIX); it.next()) {
                 byte[] key = it.key();
                 ZPath path = ZPath.parse(new String(key, StoreKeys.TTL_PREFIX.length,
                         key.length - StoreKeys.TTL_PREFIX.length, StandardCharsets.US_ASCII));
-                ZnodeRecord r = PendingTree.read(db, applyReadOptions, StoreKeys.znode(path));
+                ZnodeRecord r = PendingTree.read(db, read, StoreKeys.znode(path));
                 if (r != null) {
                     out.add(new TtlZnodeState(path, r.getModRevision(), r.getTtlMillis(), r.getNumChildren()));
                 }
             }
+        } finally {
+            swapLock.readLock().unlock();
         }
         return out;
     }
