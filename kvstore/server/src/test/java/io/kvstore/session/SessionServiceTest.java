@@ -138,6 +138,34 @@ class SessionServiceTest {
     }
 
     @Test
+    void clientSessionSeesTheServerEndItAndCloseDeletesEphemerals() throws Exception {
+        try (io.kvstore.client.KvClient client = io.kvstore.client.KvClient.builder()
+                .endpoints(server.clientAddress().toString()).build()) {
+            io.kvstore.client.Session ended = client.openSession(Duration.ofSeconds(1));
+            LinkedBlockingQueue<io.kvstore.client.Session.State> states = new LinkedBlockingQueue<>();
+            ended.addListener(states::add);
+            ended.createEphemeral("/cs-e", new byte[0]);
+            sessions.close(SessionCloseRequest.newBuilder().setSessionId(ended.id()).build()); // ended elsewhere
+            ended.expired().get(20, TimeUnit.SECONDS);
+            assertEquals(io.kvstore.client.Session.State.EXPIRED, ended.state());
+            assertEquals(io.kvstore.client.Session.State.EXPIRED, states.poll(20, TimeUnit.SECONDS));
+            assertThrows(io.kvstore.client.KvSessionExpiredException.class,
+                    () -> ended.createEphemeral("/cs-e2", new byte[0]));
+            ended.close(); // already gone on the server: not an error
+
+            io.kvstore.client.Session kept = client.openSession(Duration.ofSeconds(1));
+            io.kvstore.client.CreateResult seq = kept.createEphemeral("/cs-s", new byte[0], true);
+            assertEquals("/cs-s0000000000000000000", seq.path());
+            // Kept alive for three TTLs by the background keepalives.
+            long until = kept.validUntilNanos() + TimeUnit.SECONDS.toNanos(2);
+            Awaiting.until(() -> kept.validUntilNanos() - until > 0, AWAIT, () -> "keepalives acknowledged");
+            assertTrue(exists("/cs-s0000000000000000000"));
+            kept.close();
+            assertFalse(exists("/cs-s0000000000000000000"));
+        }
+    }
+
+    @Test
     void openIsExactlyOnce() {
         SessionOpenRequest request = SessionOpenRequest.newBuilder().setTtlMillis(60_000)
                 .setHeader(RequestHeader.newBuilder().setClientId("session-client").setSequence(1)).build();
