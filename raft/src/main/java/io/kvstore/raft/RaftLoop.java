@@ -104,10 +104,13 @@ final class RaftLoop implements Runnable {
 
     private volatile RaftStatus status;
     private volatile boolean stopping;
+    /** Null unless lease reads are enabled. */
+    private final LeaseClock leaseClock;
 
     RaftLoop(String memberId, RaftCore core, LogStore logStore, Transport transport, ApplyLoop applyLoop,
              SnapshotStore snapshots, SnapshotFetcher fetcher, long tickMillis, Consumer<Throwable> onFatal,
-             Consumer<Membership> onMembershipChange) {
+             Consumer<Membership> onMembershipChange, LeaseClock leaseClock) {
+        this.leaseClock = leaseClock;
         this.memberId = memberId;
         this.snapshots = snapshots;
         this.fetcher = fetcher;
@@ -240,7 +243,7 @@ final class RaftLoop implements Runnable {
         }
     }
 
-    private void handle(Event event) throws IOException {
+    private void handle(Event event) throws IOException, InterruptedException {
         if (event instanceof Inbound inbound) {
             if (inbound.message instanceof Message.InstallSnapshot offer && needsFetch(offer)) {
                 fetcher.offer(offer);
@@ -261,6 +264,11 @@ final class RaftLoop implements Runnable {
                 propose.future.completeExceptionally(new RaftBusyException(busy.reason()));
             }
         } else if (event instanceof Read read) {
+            long leaseIndex = leaseClock == null ? -1 : leaseClock.readIndex(core, System.nanoTime());
+            if (leaseIndex >= 0) {
+                applyLoop.submitRead(leaseIndex, read.future);
+                return;
+            }
             long requestId = ++nextReadId;
             if (core.readIndex(requestId)) {
                 reads.put(requestId, new PendingRead(read.future, System.nanoTime() + readTimeoutNanos));
@@ -398,6 +406,14 @@ final class RaftLoop implements Runnable {
             int applyNow = countAtOrBelow(committed, durableBefore);
             if (applyNow > 0) {
                 applyLoop.submitEntries(committed.subList(0, applyNow));
+            }
+            if (leaseClock != null) {
+                long now = System.nanoTime();
+                for (Message m : ready.messagesBeforePersist()) {
+                    if (m instanceof Message.Heartbeat hb) {
+                        leaseClock.roundSent(hb.round(), now);
+                    }
+                }
             }
             ready.messagesBeforePersist().forEach(transport::send);
             if (installed != null) {

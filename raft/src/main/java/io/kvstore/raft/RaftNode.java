@@ -105,7 +105,10 @@ public final class RaftNode implements AutoCloseable {
         this.snapshotServer = new SnapshotServer(options.id(), snapshots, transport::send,
                 peer -> loop[0].snapshotUnavailable(peer));
         this.raftLoop = new RaftLoop(options.id(), core, logStore, transport, applyLoop, snapshots, snapshotFetcher,
-                options.tickMillis(), this::fail, this::membershipChanged);
+                options.tickMillis(), this::fail, this::membershipChanged,
+                options.leaseReads() ? new LeaseClock(options.electionTicks(),
+                        java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(options.tickMillis()),
+                        options.clockDriftMax()) : null);
         loop[0] = raftLoop;
         this.loopThread = new Thread(raftLoop, "raft-loop-" + options.id());
         this.applyThread = new Thread(applyLoop, "raft-apply-" + options.id());

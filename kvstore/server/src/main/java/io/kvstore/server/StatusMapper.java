@@ -7,6 +7,7 @@ import io.kvstore.api.ErrorCode;
 import io.kvstore.api.ErrorTrailers;
 import io.kvstore.raft.NotLeaderException;
 import io.kvstore.raft.ProposalDroppedException;
+import io.kvstore.raft.ProposalOutcomeUnknownException;
 import io.kvstore.raft.RaftBusyException;
 import io.kvstore.raft.RaftClosedException;
 import io.kvstore.store.Failure;
@@ -30,6 +31,8 @@ import java.util.concurrent.TimeoutException;
  *   NotLeaderException        UNAVAILABLE        NOT_LEADER       not applied; retry, at the leader named in trailers
  *   RaftBusyException         RESOURCE_EXHAUSTED BUSY             not applied; retry with backoff
  *   ProposalDroppedException  UNAVAILABLE        NO_QUORUM        definitely not applied; retry
+ *   ProposalOutcomeUnknown…   UNAVAILABLE        OUTCOME_UNKNOWN  a snapshot covered the entry: may apply; retry with the
+ *                                                                 same sequence (exactly-once makes that safe)
  *   RaftClosedException       UNAVAILABLE        OUTCOME_UNKNOWN  (write: may apply; retry with the same sequence)
  *                             UNAVAILABLE        NO_QUORUM        (read)
  *   deadline passed           DEADLINE_EXCEEDED  OUTCOME_UNKNOWN  (write) / NO_QUORUM (read)
@@ -141,6 +144,10 @@ public final class StatusMapper {
         }
         if (e instanceof ProposalDroppedException) {
             return toException(Failure.of(ErrorCode.NO_QUORUM, e.getMessage() + "; not applied, retry"));
+        }
+        if (e instanceof ProposalOutcomeUnknownException) {
+            return toException(Failure.of(ErrorCode.OUTCOME_UNKNOWN, e.getMessage()
+                    + "; the write may have been applied: retry with the same client id and sequence"));
         }
         if (e instanceof RaftClosedException) {
             return write
