@@ -11,7 +11,10 @@ import io.kvstore.raft.core.RaftStatus;
 import io.kvstore.raft.core.ReadState;
 import io.kvstore.raft.core.Ready;
 import io.kvstore.raft.core.Role;
+import io.kvstore.raft.core.SnapshotMeta;
 import io.kvstore.raft.log.LogStore;
+import io.kvstore.raft.snapshot.SnapshotFetcher;
+import io.kvstore.raft.snapshot.SnapshotStore;
 import io.kvstore.raft.transport.Transport;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -34,6 +37,11 @@ import org.slf4j.MDC;
  * Other threads only enqueue events. Each turn drains a batch of events into the core, ticks when a tick is due,
  * then handles every {@link Ready} in the order its Javadoc states; one fsync per Ready covers every proposal of
  * the batch (group commit).
+ *
+ * <p>Snapshots: the apply thread takes them and enqueues {@code SnapshotTaken}; this loop compacts the core, makes
+ * the snapshot complete on disk, and only then compacts and syncs the log. An {@code InstallSnapshot} offer is
+ * stepped into the core only once the snapshot is complete locally; until then the {@link SnapshotFetcher} pulls
+ * it from the leader on its own thread and enqueues the offer again when done.
  */
 final class RaftLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(RaftLoop.class);
@@ -58,6 +66,10 @@ final class RaftLoop implements Runnable {
 
     private record Transfer(String target, CompletableFuture<String> future) implements Event {}
 
+    private record SnapshotTaken(SnapshotStore.Prepared prepared) implements Event {}
+
+    private record SnapshotUnavailable(String peer) implements Event {}
+
     /** A read waiting for its read index; forwarded ones may be lost with a message, so each has a deadline. */
     private record PendingRead(CompletableFuture<Long> future, long deadlineNanos) {}
 
@@ -69,6 +81,10 @@ final class RaftLoop implements Runnable {
     private final LogStore logStore;
     private final Transport transport;
     private final ApplyLoop applyLoop;
+    private final SnapshotStore snapshots;
+    private final SnapshotFetcher fetcher;
+    private final AtomicLong snapshotsInstalled = new AtomicLong();
+    private final AtomicLong snapshotsTaken = new AtomicLong();
     private final long tickNanos;
     private final Consumer<Throwable> onFatal;
     private final BlockingQueue<Event> queue = new ArrayBlockingQueue<>(EVENT_QUEUE_MAX);
@@ -88,10 +104,16 @@ final class RaftLoop implements Runnable {
 
     private volatile RaftStatus status;
     private volatile boolean stopping;
+    /** Null unless lease reads are enabled. */
+    private final LeaseClock leaseClock;
 
     RaftLoop(String memberId, RaftCore core, LogStore logStore, Transport transport, ApplyLoop applyLoop,
-             long tickMillis, Consumer<Throwable> onFatal, Consumer<Membership> onMembershipChange) {
+             SnapshotStore snapshots, SnapshotFetcher fetcher, long tickMillis, Consumer<Throwable> onFatal,
+             Consumer<Membership> onMembershipChange, LeaseClock leaseClock) {
+        this.leaseClock = leaseClock;
         this.memberId = memberId;
+        this.snapshots = snapshots;
+        this.fetcher = fetcher;
         this.core = core;
         this.logStore = logStore;
         this.transport = transport;
@@ -138,6 +160,35 @@ final class RaftLoop implements Runnable {
         enqueue(new Transfer(target, future), future);
     }
 
+    /**
+     * Apply thread: a snapshot was taken. Blocks while the queue is full rather than drop it: a dropped one would
+     * leave its temp directory behind and stop further snapshots until restart.
+     */
+    void snapshotTaken(SnapshotStore.Prepared prepared) {
+        try {
+            while (!stopping && !queue.offer(new SnapshotTaken(prepared), 10, TimeUnit.MILLISECONDS)) {
+                // the loop drains the queue every turn
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Snapshot server thread: {@code peer} asked for a snapshot this member no longer has. Dropped when full. */
+    void snapshotUnavailable(String peer) {
+        queue.offer(new SnapshotUnavailable(peer));
+    }
+
+    /** Snapshots installed from a leader since start. Any thread. */
+    long snapshotsInstalled() {
+        return snapshotsInstalled.get();
+    }
+
+    /** Local snapshots committed (and the log compacted to them) since start. Any thread. */
+    long snapshotsTaken() {
+        return snapshotsTaken.get();
+    }
+
     private void enqueue(Event event, CompletableFuture<?> future) {
         if (stopping) {
             future.completeExceptionally(new RaftClosedException("member " + memberId + " is closed"));
@@ -165,7 +216,9 @@ final class RaftLoop implements Runnable {
                 if (first != null) {
                     batch.add(first);
                     queue.drainTo(batch, EVENTS_PER_TURN_MAX - 1);
-                    batch.forEach(this::handle);
+                    for (Event event : batch) {
+                        handle(event);
+                    }
                     batch.clear();
                 }
                 long now = System.nanoTime();
@@ -190,9 +243,17 @@ final class RaftLoop implements Runnable {
         }
     }
 
-    private void handle(Event event) {
+    private void handle(Event event) throws IOException, InterruptedException {
         if (event instanceof Inbound inbound) {
-            core.step(inbound.message);
+            if (inbound.message instanceof Message.InstallSnapshot offer && needsFetch(offer)) {
+                fetcher.offer(offer);
+            } else {
+                core.step(inbound.message);
+            }
+        } else if (event instanceof SnapshotTaken taken) {
+            compact(taken.prepared);
+        } else if (event instanceof SnapshotUnavailable unavailable) {
+            core.reportSnapshotFailed(unavailable.peer);
         } else if (event instanceof Propose propose) {
             ProposeResult result = core.propose(propose.command);
             if (result instanceof ProposeResult.Accepted accepted) {
@@ -203,6 +264,11 @@ final class RaftLoop implements Runnable {
                 propose.future.completeExceptionally(new RaftBusyException(busy.reason()));
             }
         } else if (event instanceof Read read) {
+            long leaseIndex = leaseClock == null ? -1 : leaseClock.readIndex(core, System.nanoTime());
+            if (leaseIndex >= 0) {
+                applyLoop.submitRead(leaseIndex, read.future);
+                return;
+            }
             long requestId = ++nextReadId;
             if (core.readIndex(requestId)) {
                 reads.put(requestId, new PendingRead(read.future, System.nanoTime() + readTimeoutNanos));
@@ -214,6 +280,40 @@ final class RaftLoop implements Runnable {
         } else if (event instanceof Transfer t) {
             startTransfer(t);
         }
+    }
+
+    /**
+     * Whether the core would install this offer's snapshot, which must then be complete locally first. Offers the
+     * core answers without the data (a stale term, an index our log already has or commits) go straight in.
+     */
+    private boolean needsFetch(Message.InstallSnapshot offer) {
+        SnapshotMeta meta = offer.meta();
+        RaftStatus now = core.status();
+        return offer.term() >= now.term()
+                && meta.index() > now.commitIndex()
+                && core.logTerm(meta.index()) != meta.term()
+                && !snapshots.contains(SnapshotStore.SnapshotId.of(meta));
+    }
+
+    /**
+     * Compacts to a snapshot the apply thread took: the core first (which names its term and membership), then
+     * the snapshot directory is completed, and only then the log drops what it covers. When a snapshot from the
+     * leader was installed meanwhile, the local one is stale and discarded.
+     */
+    private void compact(SnapshotStore.Prepared prepared) throws IOException {
+        SnapshotMeta meta = core.compact(prepared.index());
+        if (meta.index() != prepared.index()) {
+            snapshots.abandon(prepared);
+            applyLoop.snapshotDone(meta.index());
+            return;
+        }
+        snapshots.commit(prepared, meta);
+        logStore.compact(meta);
+        logStore.sync();
+        snapshots.retain(SnapshotStore.SnapshotId.of(meta));
+        applyLoop.snapshotDone(meta.index());
+        snapshotsTaken.incrementAndGet();
+        log.debug("member {} compacted its log to snapshot {}-{}", memberId, meta.index(), meta.term());
     }
 
     private void completeProposal(ProposeResult result, CompletableFuture<Object> future) {
@@ -286,10 +386,18 @@ final class RaftLoop implements Runnable {
      * busy leader that fsync is in every turn, so this takes one fsync off every commit's latency. Committed
      * entries that arrive with this Ready (a follower learning the commit index with the entries) still wait for
      * the fsync, because the state machine must never be ahead of the durable log.
+     *
+     * <p>A Ready that installs a snapshot replaces the log: nothing after the snapshot's index is durable any more
+     * (the old entries there may conflict), so the early apply sees only the snapshot's index as durable, and the
+     * restore is handed to the apply thread after the sync and before the Ready's committed entries.
      */
     private void processReadies() throws IOException, InterruptedException {
         for (int i = 0; i < READIES_PER_TURN_MAX && core.hasReady(); i++) {
             Ready ready = core.ready();
+            SnapshotMeta installed = ready.snapshot();
+            if (installed != null) {
+                durableIndex = installed.index();
+            }
             List<Entry> toPersist = ready.entriesToPersist();
             List<Entry> committed = ready.committedEntries();
             // Entries at or after the first one to persist are (re)written by this Ready: not durable yet.
@@ -299,7 +407,18 @@ final class RaftLoop implements Runnable {
             if (applyNow > 0) {
                 applyLoop.submitEntries(committed.subList(0, applyNow));
             }
+            if (leaseClock != null) {
+                long now = System.nanoTime();
+                for (Message m : ready.messagesBeforePersist()) {
+                    if (m instanceof Message.Heartbeat hb) {
+                        leaseClock.roundSent(hb.round(), now);
+                    }
+                }
+            }
             ready.messagesBeforePersist().forEach(transport::send);
+            if (installed != null) {
+                logStore.installSnapshot(installed);
+            }
             if (!toPersist.isEmpty()) {
                 logStore.append(toPersist);
             }
@@ -311,6 +430,13 @@ final class RaftLoop implements Runnable {
             }
             if (!toPersist.isEmpty()) {
                 durableIndex = toPersist.get(toPersist.size() - 1).index();
+            }
+            if (installed != null) {
+                applyLoop.submitRestore(installed);
+                snapshots.retain(SnapshotStore.SnapshotId.of(installed));
+                snapshotsInstalled.incrementAndGet();
+                log.info("member {} installed snapshot {}-{} from the leader", memberId, installed.index(),
+                        installed.term());
             }
             ready.messagesAfterPersist().forEach(transport::send);
             if (applyNow < committed.size()) {

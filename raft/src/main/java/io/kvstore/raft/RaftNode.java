@@ -8,6 +8,11 @@ import io.kvstore.raft.log.FileDisk;
 import io.kvstore.raft.log.LogStore;
 import io.kvstore.raft.log.RecoveredLog;
 import io.kvstore.raft.log.SegmentedLogStore;
+import io.kvstore.raft.core.SnapshotMeta;
+import io.kvstore.raft.snapshot.SnapshotFetcher;
+import io.kvstore.raft.snapshot.SnapshotServer;
+import io.kvstore.raft.snapshot.SnapshotStore;
+import io.kvstore.raft.transport.SnapshotFrame;
 import io.kvstore.raft.transport.NettyTransport;
 import io.kvstore.raft.transport.Transport;
 import java.io.IOException;
@@ -31,9 +36,15 @@ import org.slf4j.LoggerFactory;
  * {@link Transport} to the other members, and an apply thread that feeds a {@link StateMachine}.
  *
  * <p>Threads: {@code raft-loop-<id>} owns the core and the log store; {@code raft-apply-<id>} calls
- * {@link StateMachine#apply} and completes proposal and read futures. All public methods are thread-safe and never
+ * {@link StateMachine#apply}, {@link StateMachine#snapshot} and {@link StateMachine#restore} and completes proposal
+ * and read futures; {@code raft-snapshot-serve-<id>} serves snapshot chunks to followers and
+ * {@code raft-snapshot-fetch-<id>} fetches a snapshot from the leader. All public methods are thread-safe and never
  * block on the cluster. Futures may be completed on either node thread: dependent stages that block must use the
  * {@code *Async} variants, or they stall the member.
+ *
+ * <p>Snapshots live in {@code <dataDir>/raft/snapshots} ({@link SnapshotStore}); every
+ * {@link RaftNodeOptions#snapshotEveryEntries()} applied entries the node snapshots the state machine and compacts
+ * the log to it, and a follower that needs compacted entries fetches the leader's snapshot.
  *
  * <p>Lifecycle: {@link #open} or {@link #create}, then {@link #start}, then {@link #close}. The node owns its log
  * store and transport and closes them; the caller owns the state machine.
@@ -52,6 +63,9 @@ public final class RaftNode implements AutoCloseable {
     private final RaftNodeOptions options;
     private final LogStore logStore;
     private final Transport transport;
+    private final SnapshotStore snapshots;
+    private final SnapshotServer snapshotServer;
+    private final SnapshotFetcher snapshotFetcher;
     private final ApplyLoop applyLoop;
     private final RaftLoop raftLoop;
     private final Thread loopThread;
@@ -66,10 +80,12 @@ public final class RaftNode implements AutoCloseable {
         this.options = options;
         this.logStore = logStore;
         this.transport = transport;
+        this.snapshots = new SnapshotStore(options.dataDir().resolve("raft").resolve("snapshots"));
         RecoveredLog recovered = logStore.recover();
+        snapshots.cleanUpAtStart();
         List<Entry> entries = recovered.entries();
         long lastIndex = recovered.snapshot().index() + entries.size();
-        long appliedIndex = stateMachine.appliedIndex();
+        long appliedIndex = restoreIfBehindSnapshot(options.id(), stateMachine, recovered.snapshot());
         if (appliedIndex < 0 || appliedIndex > lastIndex) {
             // The state machine is ahead of the durable log: the log was lost or belongs to another member.
             throw new IllegalStateException("member " + options.id() + ": state machine applied index "
@@ -81,13 +97,52 @@ public final class RaftNode implements AutoCloseable {
                 recovered.snapshot(), entries,
                 appliedIndex, new SplittableRandom(seed));
         this.membership = core.membership();
-        this.applyLoop = new ApplyLoop(options.id(), stateMachine, appliedIndex, this::fail);
-        this.raftLoop = new RaftLoop(options.id(), core, logStore, transport, applyLoop, options.tickMillis(),
-                this::fail, this::membershipChanged);
+        RaftLoop[] loop = new RaftLoop[1]; // the apply loop and the loop refer to each other
+        this.applyLoop = new ApplyLoop(options.id(), stateMachine, appliedIndex, this::fail, snapshots,
+                options.snapshotEveryEntries(), recovered.snapshot().index(), p -> loop[0].snapshotTaken(p));
+        this.snapshotFetcher = new SnapshotFetcher(options.id(), snapshots, transport::send,
+                offer -> loop[0].offerInbound(offer), SnapshotFetcher.CHUNK_BYTES_DEFAULT);
+        this.snapshotServer = new SnapshotServer(options.id(), snapshots, transport::send,
+                peer -> loop[0].snapshotUnavailable(peer));
+        this.raftLoop = new RaftLoop(options.id(), core, logStore, transport, applyLoop, snapshots, snapshotFetcher,
+                options.tickMillis(), this::fail, this::membershipChanged,
+                options.leaseReads() ? new LeaseClock(options.electionTicks(),
+                        java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(options.tickMillis()),
+                        options.clockDriftMax()) : null);
+        loop[0] = raftLoop;
         this.loopThread = new Thread(raftLoop, "raft-loop-" + options.id());
         this.applyThread = new Thread(applyLoop, "raft-apply-" + options.id());
         log.info("member {} recovered {} log entries (term {}, applied index {})",
                 options.id(), entries.size(), recovered.hardState().term(), appliedIndex);
+    }
+
+    /**
+     * At start, when the log's snapshot marker is ahead of the state machine (the last run crashed after the log
+     * recorded an installed snapshot but before the state machine was replaced), restores the state machine from
+     * the local copy of that snapshot, which must exist. Returns the applied index to start from.
+     */
+    private long restoreIfBehindSnapshot(String id, StateMachine stateMachine, SnapshotMeta marker)
+            throws IOException {
+        long applied = stateMachine.appliedIndex();
+        if (marker.index() <= applied) {
+            return applied;
+        }
+        SnapshotStore.SnapshotId snapshot = SnapshotStore.SnapshotId.of(marker);
+        if (!snapshots.contains(snapshot)) {
+            throw new IllegalStateException("member " + id + ": the log starts after snapshot " + snapshot
+                    + " but the state machine has applied only up to " + applied + " and the snapshot directory "
+                    + snapshots.dir(snapshot) + " is missing; restore that directory or wipe this member's data"
+                    + " directory and add it back as a new member");
+        }
+        snapshots.verify(snapshot);
+        log.info("member {} restores its state machine from snapshot {} (it had applied up to {})", id, snapshot,
+                applied);
+        stateMachine.restore(snapshots.dataDir(snapshot), marker.index());
+        if (stateMachine.appliedIndex() != marker.index()) {
+            throw new IllegalStateException("member " + id + ": state machine reports applied index "
+                    + stateMachine.appliedIndex() + " after restoring snapshot " + snapshot);
+        }
+        return marker.index();
     }
 
     /**
@@ -140,7 +195,8 @@ public final class RaftNode implements AutoCloseable {
 
     /**
      * Builds a member over the given log store and transport, which it then owns (closes), also when this throws.
-     * {@code options.dataDir()} is not used.
+     * {@code options.dataDir()} holds only the snapshots ({@code <dataDir>/raft/snapshots}, created on the first
+     * snapshot).
      *
      * @throws IOException when the log cannot be recovered
      */
@@ -177,7 +233,7 @@ public final class RaftNode implements AutoCloseable {
         transport.updatePeers(peerAddresses(membership));
         applyThread.start();
         loopThread.start();
-        transport.start(raftLoop::offerInbound);
+        transport.start(raftLoop::offerInbound, this::onSnapshotFrame);
         log.info("member {} started in cluster {} with members {}", options.id(), options.clusterId(),
                 options.members().keySet());
     }
@@ -235,6 +291,32 @@ public final class RaftNode implements AutoCloseable {
         return future;
     }
 
+    /** Transport threads: snapshot requests go to the server, chunks to the fetcher; neither reaches the core. */
+    private void onSnapshotFrame(SnapshotFrame frame) {
+        if (frame instanceof SnapshotFrame.ChunkRequest request) {
+            snapshotServer.handle(request);
+        } else if (frame instanceof SnapshotFrame.Chunk chunk) {
+            snapshotFetcher.onChunk(chunk);
+        }
+    }
+
+    /**
+     * Snapshot counters since start, for operators and tests.
+     *
+     * @param snapshotIndex index of the newest snapshot taken or installed (the log starts after it or earlier)
+     * @param snapshotsTaken local snapshots committed, each followed by a log compaction
+     * @param snapshotsInstalled snapshots received from a leader and installed
+     * @param bytesFetched snapshot data bytes received from leaders
+     * @param bytesServed snapshot data bytes sent to followers
+     */
+    public record SnapshotStats(long snapshotIndex, long snapshotsTaken, long snapshotsInstalled, long bytesFetched,
+                                long bytesServed) {}
+
+    public SnapshotStats snapshotStats() {
+        return new SnapshotStats(applyLoop.snapshotIndex(), raftLoop.snapshotsTaken(), raftLoop.snapshotsInstalled(),
+                snapshotFetcher.bytesFetched(), snapshotServer.bytesServed());
+    }
+
     /** The membership in force on this member (the last one in its log, committed or not). */
     public Membership membership() {
         return membership;
@@ -280,6 +362,8 @@ public final class RaftNode implements AutoCloseable {
         raftLoop.stop();
         join(loopThread);
         transport.close();
+        snapshotFetcher.close();
+        snapshotServer.close();
         applyLoop.stop();
         join(applyThread);
         RaftClosedException cause = new RaftClosedException("member " + options.id() + " is closed");

@@ -32,11 +32,22 @@ import java.util.regex.Pattern;
  *     current members are, and it learns the membership from the leader once an operator added it as a learner.
  *     After the first start the membership always comes from the log; {@code members} then only supplies
  *     addresses of members whose address the log does not record.
+ * @param leaseReads serve linearizable reads on the leader from a check-quorum lease, without a heartbeat round.
+ *     Default false. Faster, but correct only while clocks drift less than {@code clockDriftMax} and the leader is
+ *     not paused between checking its lease and reading (docs/raft.md, "Lease reads").
+ * @param clockDriftMax the bound on how much faster one member's monotonic clock may run than another's, as a
+ *     fraction (default 0.05 = 5%); the lease is shortened by it.
+ * @param snapshotEveryEntries entries applied between snapshots; after each snapshot the log is compacted to it.
+ *     Default 10,000: a config store's entries are small (hundreds of bytes), so this keeps the log (and the
+ *     memory holding it) to a few MB and a restart's replay short, while a snapshot (a RocksDB checkpoint, mostly
+ *     hard links) every 10,000 writes costs little. Lower bounds the log more tightly but snapshots and sends
+ *     snapshots to lagging followers more often; a follower that falls further behind than this needs a snapshot.
  */
 public record RaftNodeOptions(String id, String clusterId, Map<String, InetSocketAddress> members, Path dataDir,
                               long tickMillis, int electionTicks, int heartbeatTicks, boolean preVote,
                               boolean checkQuorum, int maxInflightMsgs, long maxInflightBytes, long maxMsgBytes,
-                              long maxUncommittedBytes, boolean join) {
+                              long maxUncommittedBytes, boolean join, long snapshotEveryEntries,
+                              boolean leaseReads, double clockDriftMax) {
     /** Ids end up in file names, logs and the cluster identity file: keep them plain. */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     /** Above a second per tick the clock is too coarse for elections; below 1 ms it is busy-waiting. */
@@ -73,6 +84,13 @@ public record RaftNodeOptions(String id, String clusterId, Map<String, InetSocke
         requirePositive(maxInflightBytes, "maxInflightBytes");
         requirePositive(maxMsgBytes, "maxMsgBytes");
         requirePositive(maxUncommittedBytes, "maxUncommittedBytes");
+        requirePositive(snapshotEveryEntries, "snapshotEveryEntries");
+        if (!(clockDriftMax >= 0 && clockDriftMax < 0.5)) {
+            throw new IllegalArgumentException("clockDriftMax must be in [0, 0.5): " + clockDriftMax);
+        }
+        if (leaseReads && !checkQuorum) {
+            throw new IllegalArgumentException("leaseReads requires checkQuorum: the lease is check-quorum's");
+        }
     }
 
     /** Starts from the defaults documented on each field (the core's defaults for the pass-through ones). */
@@ -86,7 +104,7 @@ public record RaftNodeOptions(String id, String clusterId, Map<String, InetSocke
      */
     RaftConfig toRaftConfig(java.util.Set<String> bootstrapVoters) {
         return new RaftConfig(id, bootstrapVoters, electionTicks, heartbeatTicks, preVote, checkQuorum,
-                maxInflightMsgs, maxInflightBytes, maxMsgBytes, maxUncommittedBytes);
+                maxInflightMsgs, maxInflightBytes, maxMsgBytes, maxUncommittedBytes, leaseReads);
     }
 
     /**
@@ -144,6 +162,9 @@ public record RaftNodeOptions(String id, String clusterId, Map<String, InetSocke
         private long maxMsgBytes;
         private long maxUncommittedBytes;
         private boolean join;
+        private long snapshotEveryEntries = 10_000;
+        private boolean leaseReads;
+        private double clockDriftMax = 0.05;
 
         private Builder(String id, String clusterId, Map<String, InetSocketAddress> members, Path dataDir) {
             this.id = id;
@@ -170,10 +191,14 @@ public record RaftNodeOptions(String id, String clusterId, Map<String, InetSocke
         public Builder maxMsgBytes(long value) { maxMsgBytes = value; return this; }
         public Builder maxUncommittedBytes(long value) { maxUncommittedBytes = value; return this; }
         public Builder join(boolean value) { join = value; return this; }
+        public Builder snapshotEveryEntries(long value) { snapshotEveryEntries = value; return this; }
+        public Builder leaseReads(boolean value) { leaseReads = value; return this; }
+        public Builder clockDriftMax(double value) { clockDriftMax = value; return this; }
 
         public RaftNodeOptions build() {
             return new RaftNodeOptions(id, clusterId, members, dataDir, tickMillis, electionTicks, heartbeatTicks,
-                    preVote, checkQuorum, maxInflightMsgs, maxInflightBytes, maxMsgBytes, maxUncommittedBytes, join);
+                    preVote, checkQuorum, maxInflightMsgs, maxInflightBytes, maxMsgBytes, maxUncommittedBytes, join,
+                    snapshotEveryEntries, leaseReads, clockDriftMax);
         }
     }
 }

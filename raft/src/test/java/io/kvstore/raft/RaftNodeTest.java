@@ -125,6 +125,16 @@ class RaftNodeTest {
             return "applied " + command;
         }
 
+        @Override
+        public void snapshot(Path dir) {
+            throw new UnsupportedOperationException("these tests never reach the snapshot threshold");
+        }
+
+        @Override
+        public void restore(Path dir, long index) {
+            throw new UnsupportedOperationException("these tests never install a snapshot");
+        }
+
         List<String> commands() {
             return List.copyOf(commands);
         }
@@ -133,7 +143,10 @@ class RaftNodeTest {
     /** A transport to nowhere: single-member tests send nothing, multi-member ones lose everything. */
     static final class NullTransport implements Transport {
         @Override
-        public void start(Consumer<Message> inbound) {}
+        public void start(Consumer<Message> inbound, Consumer<io.kvstore.raft.transport.SnapshotFrame> frames) {}
+
+        @Override
+        public void send(io.kvstore.raft.transport.SnapshotFrame frame) {}
 
         @Override
         public void send(Message message) {}

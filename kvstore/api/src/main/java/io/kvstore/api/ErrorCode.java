@@ -18,7 +18,7 @@ public enum ErrorCode {
     TOO_MANY_OPS,
     /** The root was the target of a create, put or delete. */
     ROOT_READ_ONLY,
-    /** The request uses a feature that is defined in the API but not built yet (sessions, sequential, TTL). */
+    /** The request uses a feature that is defined in the API but not built yet. */
     UNIMPLEMENTED,
     /** The znode does not exist. */
     NOT_FOUND,
@@ -75,6 +75,17 @@ public enum ErrorCode {
      * term yet, or a leadership transfer is running; nothing was changed, retry shortly (UNAVAILABLE).
      */
     CHANGE_IN_PROGRESS,
+    /**
+     * No live session has this id: it expired, was closed, or never existed (ids are never reused, so the three
+     * cannot be confused with a later session). Its ephemeral znodes are gone: open a new session.
+     */
+    SESSION_EXPIRED,
+    /** A create or put would make a child of an ephemeral znode; ephemeral znodes are leaves (as in ZooKeeper). */
+    EPHEMERAL_HAS_NO_CHILDREN,
+    /** A session TTL or znode TTL outside its documented bounds (Limits.SESSION_TTL_MILLIS_MIN and friends). */
+    TTL_OUT_OF_RANGE,
+    /** A session already owns Limits.EPHEMERALS_PER_SESSION_MAX ephemeral znodes. */
+    TOO_MANY_EPHEMERALS,
     /**
      * A watch asked for a revision older than the member's bounded history (OUT_OF_RANGE). The cancellation carries
      * the oldest revision still available: read the state at it and watch from it + 1.

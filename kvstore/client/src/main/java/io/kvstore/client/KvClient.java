@@ -1,5 +1,10 @@
 package io.kvstore.client;
 
+import io.kvstore.api.v1.SessionCloseRequest;
+import io.kvstore.api.v1.SessionCloseResponse;
+import io.kvstore.api.v1.SessionGrpc;
+import io.kvstore.api.v1.SessionOpenRequest;
+
 import com.google.protobuf.ByteString;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -254,10 +259,47 @@ public final class KvClient implements AutoCloseable {
 
     /** See {@link #create(String, byte[], CreateOptions)}. */
     public CompletableFuture<CreateResult> createAsync(String path, byte[] value, CreateOptions options) {
+        return createAsync(path, value, options, 0);
+    }
+
+    /** A create, ephemeral when {@code sessionId} is not 0 (see {@link Session#createEphemeral}). */
+    CompletableFuture<CreateResult> createAsync(String path, byte[] value, CreateOptions options, long sessionId) {
         CreateRequest.Builder request = CreateRequest.newBuilder().setPath(checked(path))
-                .setValue(ByteString.copyFrom(value)).setMakeParents(options.makeParents());
+                .setValue(ByteString.copyFrom(value)).setMakeParents(options.makeParents())
+                .setSequential(options.sequential()).setTtlMillis(options.ttl().toMillis()).setSessionId(sessionId);
         return caller.write(KVGrpc.getCreateMethod(), header -> request.setHeader(header).build())
                 .thenApply(Wire::create);
+    }
+
+    // ---- sessions ----------------------------------------------------------------------------------------------
+
+    /**
+     * Opens a session with {@code ttl} (1 s to 1 hour) and starts its keepalives. The caller owns the returned
+     * {@link Session} and must close it (which deletes its ephemeral znodes); closing this client stops its
+     * keepalives too. @throws KvInvalidArgumentException (TTL_OUT_OF_RANGE) for a TTL out of bounds
+     */
+    public Session openSession(Duration ttl) {
+        return await(openSessionAsync(ttl));
+    }
+
+    /** See {@link #openSession}. */
+    public CompletableFuture<Session> openSessionAsync(Duration ttl) {
+        long sentNanos = System.nanoTime();
+        SessionOpenRequest.Builder request = SessionOpenRequest.newBuilder().setTtlMillis(ttl.toMillis());
+        return caller.write(SessionGrpc.getOpenMethod(), header -> request.setHeader(header).build())
+                .thenApply(r -> Session.start(this, caller, r.getSessionId(), Duration.ofMillis(r.getTtlMillis()),
+                        sentNanos));
+    }
+
+    /** Ends a session on the server (used by {@link Session#close}). */
+    CompletableFuture<SessionCloseResponse> closeSessionAsync(long sessionId) {
+        SessionCloseRequest.Builder request = SessionCloseRequest.newBuilder().setSessionId(sessionId);
+        return caller.write(SessionGrpc.getCloseMethod(), header -> request.setHeader(header).build());
+    }
+
+    /** Blocks like the synchronous operations do. */
+    <T> T awaitResult(CompletableFuture<T> future) {
+        return await(future);
     }
 
     /** Creates or replaces a znode's value, unconditionally. */

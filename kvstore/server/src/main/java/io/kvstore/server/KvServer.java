@@ -146,6 +146,8 @@ public final class KvServer implements AutoCloseable {
             builder.addService(chain.wrap(new KvService(members, raft, store, channels, callExecutor).definition()))
                     .addService(chain.wrap(new ClusterService(members, raft, store, channels, config.cluster(),
                             config.clusterId(), callExecutor, scheduler).definition()))
+                    .addService(chain.wrap(io.kvstore.session.SessionService.register(members, raft, store, channels,
+                            callExecutor, scheduler)))
                     .addService(chain.wrap(new WatchService(watchHub).bindService()))
                     .addService(chain.wrap(new MembersService(members, raft, callExecutor).definition()))
                     .addService(chain.wrap(health.getHealthService().bindService()))

@@ -7,6 +7,7 @@ import io.kvstore.api.ErrorCode;
 import io.kvstore.api.ErrorTrailers;
 import io.kvstore.raft.NotLeaderException;
 import io.kvstore.raft.ProposalDroppedException;
+import io.kvstore.raft.ProposalOutcomeUnknownException;
 import io.kvstore.raft.RaftBusyException;
 import io.kvstore.raft.RaftClosedException;
 import io.kvstore.store.Failure;
@@ -30,6 +31,8 @@ import java.util.concurrent.TimeoutException;
  *   NotLeaderException        UNAVAILABLE        NOT_LEADER       not applied; retry, at the leader named in trailers
  *   RaftBusyException         RESOURCE_EXHAUSTED BUSY             not applied; retry with backoff
  *   ProposalDroppedException  UNAVAILABLE        NO_QUORUM        definitely not applied; retry
+ *   ProposalOutcomeUnknown…   UNAVAILABLE        OUTCOME_UNKNOWN  a snapshot covered the entry: may apply; retry with the
+ *                                                                 same sequence (exactly-once makes that safe)
  *   RaftClosedException       UNAVAILABLE        OUTCOME_UNKNOWN  (write: may apply; retry with the same sequence)
  *                             UNAVAILABLE        NO_QUORUM        (read)
  *   deadline passed           DEADLINE_EXCEEDED  OUTCOME_UNKNOWN  (write) / NO_QUORUM (read)
@@ -66,13 +69,15 @@ public final class StatusMapper {
     public static Status.Code codeOf(ErrorCode code) {
         return switch (code) {
             case INVALID_ARGUMENT, INVALID_PATH, VALUE_TOO_LARGE, REQUEST_TOO_LARGE, TOO_MANY_OPS, ROOT_READ_ONLY,
-                    INVALID_PAGE_TOKEN -> Status.Code.INVALID_ARGUMENT;
+                    INVALID_PAGE_TOKEN, TTL_OUT_OF_RANGE -> Status.Code.INVALID_ARGUMENT;
             case UNIMPLEMENTED -> Status.Code.UNIMPLEMENTED;
-            case NOT_FOUND, MEMBER_NOT_FOUND -> Status.Code.NOT_FOUND;
+            case NOT_FOUND, MEMBER_NOT_FOUND, SESSION_EXPIRED -> Status.Code.NOT_FOUND;
             case ALREADY_EXISTS, MEMBER_EXISTS -> Status.Code.ALREADY_EXISTS;
             case NOT_VOTER, LAST_VOTER, LEARNER_BEHIND, TRANSFER_FAILED -> Status.Code.FAILED_PRECONDITION;
             case VERSION_MISMATCH -> Status.Code.ABORTED;
-            case PARENT_NOT_FOUND, HAS_CHILDREN, SUBTREE_TOO_LARGE, STALE_SEQUENCE -> Status.Code.FAILED_PRECONDITION;
+            case PARENT_NOT_FOUND, HAS_CHILDREN, SUBTREE_TOO_LARGE, STALE_SEQUENCE, EPHEMERAL_HAS_NO_CHILDREN ->
+                    Status.Code.FAILED_PRECONDITION;
+            case TOO_MANY_EPHEMERALS -> Status.Code.RESOURCE_EXHAUSTED;
             case PAGE_TOKEN_STALE, COMPACTED -> Status.Code.OUT_OF_RANGE;
             case INVALID_COMMAND -> Status.Code.INTERNAL;
             case NOT_LEADER, NO_QUORUM, OUTCOME_UNKNOWN, CHANGE_IN_PROGRESS -> Status.Code.UNAVAILABLE;
@@ -139,6 +144,10 @@ public final class StatusMapper {
         }
         if (e instanceof ProposalDroppedException) {
             return toException(Failure.of(ErrorCode.NO_QUORUM, e.getMessage() + "; not applied, retry"));
+        }
+        if (e instanceof ProposalOutcomeUnknownException) {
+            return toException(Failure.of(ErrorCode.OUTCOME_UNKNOWN, e.getMessage()
+                    + "; the write may have been applied: retry with the same client id and sequence"));
         }
         if (e instanceof RaftClosedException) {
             return write

@@ -13,6 +13,8 @@ import io.kvstore.api.v1.GetRequest;
 import io.kvstore.api.v1.GetResponse;
 import io.kvstore.api.v1.PutRequest;
 import io.kvstore.api.v1.PutResponse;
+import io.kvstore.api.v1.SessionCloseResponse;
+import io.kvstore.api.v1.SessionOpenResponse;
 import io.kvstore.api.v1.Stat;
 import io.kvstore.api.v1.TxnOp;
 import io.kvstore.api.v1.TxnOpResult;
@@ -20,6 +22,8 @@ import io.kvstore.api.v1.TxnRequest;
 import io.kvstore.api.v1.TxnResponse;
 import io.kvstore.store.WriteResult.Success;
 import io.kvstore.store.command.Command;
+import io.kvstore.store.command.SessionRecord;
+import io.kvstore.store.command.TtlZnode;
 import io.kvstore.store.command.ZnodeRecord;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -29,7 +33,12 @@ import java.util.List;
 /**
  * Runs one validated command against a {@link PendingTree}. Every change of the command gets revision
  * {@code currentRevision + 1}; if the command changes nothing (a failure, or a txn branch of gets) the revision
- * stays. Deterministic: the outcome depends only on the stored state and the command. Apply thread only.
+ * stays. Deterministic: the outcome depends only on the stored state, the command and its raft index. Apply thread
+ * only.
+ *
+ * <p>Sessions: a session's id is the raft index of its open. Ending a session (close or expiry) deletes its
+ * ephemeral znodes through {@link #removeLeaf}, the same tree change as a client's delete, in the command's one
+ * revision.
  */
 final class CommandExecutor {
 
@@ -47,11 +56,14 @@ final class CommandExecutor {
     private final PendingTree tree;
     private final long currentRevision;
     private final long newRevision;
+    private final long entryIndex;
 
-    CommandExecutor(PendingTree tree, long currentRevision) {
+    /** @param entryIndex raft index of the command's entry: the id of a session it opens */
+    CommandExecutor(PendingTree tree, long currentRevision, long entryIndex) {
         this.tree = tree;
         this.currentRevision = currentRevision;
         this.newRevision = currentRevision + 1;
+        this.entryIndex = entryIndex;
     }
 
     /** Executes {@code command}; on failure the tree's pending changes must be discarded by the caller. */
@@ -63,6 +75,10 @@ final class CommandExecutor {
             case TXN -> txn(command.getTxn());
             // KvStateMachine applies member publications itself: they do not touch the tree.
             case PUBLISH_MEMBER -> throw new IllegalStateException("member publication reached the tree executor");
+            case OPEN_SESSION -> openSession(command.getOpenSession().getTtlMillis());
+            case CLOSE_SESSION -> closeSession(command.getCloseSession().getSessionId());
+            case EXPIRE_SESSIONS -> expireSessions(command.getExpireSessions().getSessionIdList());
+            case EXPIRE_TTL_ZNODES -> expireTtlZnodes(command.getExpireTtlZnodes().getZnodeList());
             case OP_NOT_SET -> Step.fail(ErrorCode.INVALID_ARGUMENT, "command has no operation");
         };
         if (step.failure() != null) {
@@ -73,15 +89,100 @@ final class CommandExecutor {
 
     private Step create(CreateRequest request) {
         ZPath path = ZPath.parse(request.getPath());
-        if (tree.get(path) != null) {
+        long sessionId = request.getSessionId();
+        if (sessionId != 0) {
+            SessionRecord session = tree.session(sessionId);
+            if (session == null) {
+                return Step.fail(ErrorCode.SESSION_EXPIRED, "session " + sessionId + " is not live (expired, "
+                        + "closed or never opened): open a new session");
+            }
+            if (session.getEphemeralCount() >= Limits.EPHEMERALS_PER_SESSION_MAX) {
+                return Step.fail(ErrorCode.TOO_MANY_EPHEMERALS, "session " + sessionId + " owns "
+                        + Limits.EPHEMERALS_PER_SESSION_MAX + " ephemeral znodes already");
+            }
+        }
+        if (!request.getSequential() && tree.get(path) != null) {
             return Step.fail(ErrorCode.ALREADY_EXISTS, path + " already exists");
         }
         Step parents = ensureParent(path, request.getMakeParents());
         if (parents != null) {
             return parents;
         }
-        ZnodeRecord record = addChild(path, request.getValue());
+        if (request.getSequential()) {
+            ZPath parentPath = path.parent();
+            ZnodeRecord parent = tree.get(parentPath);
+            // %019d: every non-negative long, zero-padded so names sort in creation order; never wraps.
+            String name = path.name() + String.format("%019d", parent.getNextSequence());
+            if (ZPath.check(parentPath.child(name).value()).isPresent()) {
+                return Step.fail(ErrorCode.INVALID_PATH, path + " with its 19-digit sequence suffix breaks a path "
+                        + "rule (too long?)");
+            }
+            tree.put(parentPath, parent.toBuilder().setNextSequence(parent.getNextSequence() + 1).build());
+            path = parentPath.child(name);
+            if (tree.get(path) != null) {
+                return Step.fail(ErrorCode.ALREADY_EXISTS, path + " already exists (created without sequential?)");
+            }
+        }
+        ZnodeRecord record = addChild(path, request.getValue(), sessionId, request.getTtlMillis());
         return Step.ok(CreateResponse.newBuilder().setPath(path.value()).setStat(stat(record)).build());
+    }
+
+    private Step openSession(long ttlMillis) {
+        tree.putSession(entryIndex, SessionRecord.newBuilder().setTtlMillis(ttlMillis).build());
+        return Step.ok(SessionOpenResponse.newBuilder().setSessionId(entryIndex).setTtlMillis(ttlMillis).build());
+    }
+
+    private Step closeSession(long sessionId) {
+        if (tree.session(sessionId) == null) {
+            return Step.fail(ErrorCode.SESSION_EXPIRED, "session " + sessionId + " is not live (expired, closed or "
+                    + "never opened)");
+        }
+        return Step.ok(SessionCloseResponse.newBuilder().setDeleted(endSession(sessionId)).build());
+    }
+
+    /** Ends every listed session that is still live; the others lost a race with a close and are skipped. */
+    private Step expireSessions(List<Long> sessionIds) {
+        long deleted = 0;
+        for (long id : sessionIds) {
+            if (tree.session(id) != null) {
+                deleted += endSession(id);
+            }
+        }
+        return Step.ok(SessionCloseResponse.newBuilder().setDeleted(deleted).build());
+    }
+
+    /** Deletes a live session's ephemeral znodes and the session; returns how many znodes. */
+    private long endSession(long sessionId) {
+        List<ZPath> owned = tree.storedEphemeralsOf(sessionId, Limits.EPHEMERALS_PER_SESSION_MAX);
+        for (ZPath path : owned) {
+            removeLeaf(path);
+        }
+        tree.deleteSession(sessionId);
+        return owned.size();
+    }
+
+    /** Deletes each TTL znode that still exists, has no children and was not written since the leader looked. */
+    private Step expireTtlZnodes(List<TtlZnode> znodes) {
+        long deleted = 0;
+        for (TtlZnode z : znodes) {
+            ZPath path = ZPath.parse(z.getPath());
+            ZnodeRecord current = tree.get(path);
+            if (current != null && current.getTtlMillis() != 0 && current.getModRevision() == z.getModRevision()
+                    && current.getNumChildren() == 0) {
+                removeLeaf(path);
+                deleted++;
+            }
+        }
+        return Step.ok(DeleteResponse.newBuilder().setDeleted(deleted).build());
+    }
+
+    /** Deletes a znode without children and uncounts it at its parent: the one tree change of every delete. */
+    private void removeLeaf(ZPath path) {
+        tree.delete(path);
+        ZPath parentPath = path.parent();
+        ZnodeRecord parent = tree.get(parentPath);
+        tree.put(parentPath, parent.toBuilder().setNumChildren(parent.getNumChildren() - 1)
+                .setChildrenRevision(newRevision).build());
     }
 
     private Step put(PutRequest request) {
@@ -96,7 +197,7 @@ final class CommandExecutor {
             if (parents != null) {
                 return parents;
             }
-            ZnodeRecord record = addChild(path, request.getValue());
+            ZnodeRecord record = addChild(path, request.getValue(), 0, 0);
             return Step.ok(PutResponse.newBuilder().setStat(stat(record)).setCreated(true).build());
         }
         ZnodeRecord record = current.toBuilder().setVersion(current.getVersion() + 1).setModRevision(newRevision)
@@ -227,25 +328,35 @@ final class CommandExecutor {
                 path + " is at version " + actual + ", expected " + expected, actual, -1));
     }
 
-    /** Creates missing ancestors of {@code path} when allowed; PARENT_NOT_FOUND otherwise. */
+    /**
+     * Creates missing ancestors of {@code path} when allowed; PARENT_NOT_FOUND otherwise, and
+     * EPHEMERAL_HAS_NO_CHILDREN when the nearest existing ancestor is ephemeral.
+     */
     private Step ensureParent(ZPath path, boolean makeParents) {
         Deque<ZPath> missing = new ArrayDeque<>();
-        for (ZPath p = path.parent(); tree.get(p) == null; p = p.parent()) {
+        ZPath p = path.parent();
+        ZnodeRecord existing;
+        for (; (existing = tree.get(p)) == null; p = p.parent()) {
             if (!makeParents) {
                 return Step.fail(ErrorCode.PARENT_NOT_FOUND, "parent " + p + " of " + path + " does not exist");
             }
             missing.push(p); // the root always exists, so this loop ends
         }
+        if (existing.getEphemeralSessionId() != 0) {
+            return Step.fail(ErrorCode.EPHEMERAL_HAS_NO_CHILDREN, p + " is ephemeral (session "
+                    + existing.getEphemeralSessionId() + ") and cannot have children");
+        }
         while (!missing.isEmpty()) {
-            addChild(missing.pop(), ByteString.EMPTY);
+            addChild(missing.pop(), ByteString.EMPTY, 0, 0);
         }
         return null;
     }
 
     /** Stores a new znode under an existing parent and counts it there. */
-    private ZnodeRecord addChild(ZPath path, ByteString data) {
+    private ZnodeRecord addChild(ZPath path, ByteString data, long sessionId, long ttlMillis) {
         ZnodeRecord record = ZnodeRecord.newBuilder().setVersion(1).setCreateRevision(newRevision)
-                .setModRevision(newRevision).setChildrenRevision(newRevision).setData(data).build();
+                .setModRevision(newRevision).setChildrenRevision(newRevision).setData(data)
+                .setEphemeralSessionId(sessionId).setTtlMillis(ttlMillis).build();
         tree.put(path, record);
         ZnodeRecord parent = tree.get(path.parent());
         tree.put(path.parent(), parent.toBuilder().setNumChildren(parent.getNumChildren() + 1)

@@ -7,19 +7,25 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.kvstore.raft.StateMachine;
 import io.kvstore.raft.core.Entry;
 import io.kvstore.api.v1.WatchEvent;
+import io.kvstore.raft.snapshot.SnapshotFiles;
 import io.kvstore.store.command.Command;
 import io.kvstore.store.command.DedupRecord;
 import io.kvstore.store.command.ListPageToken;
 import io.kvstore.store.command.PublishMember;
+import io.kvstore.store.command.SessionRecord;
 import io.kvstore.store.command.ZnodeRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+import org.rocksdb.Checkpoint;
 import java.util.function.LongSupplier;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
@@ -53,6 +59,13 @@ import org.slf4j.LoggerFactory;
  * {@link #revision} may be called from any thread at the same time: each reads one RocksDB snapshot. {@link #close}
  * must be called once, after apply and reads have stopped; the caller that constructed the instance owns it.
  *
+ * <p><b>Snapshots.</b> {@link #snapshot} is a RocksDB checkpoint (SST files hard-linked, the rest copied) in
+ * {@code <snapshot>/db}. {@link #restore} stages the snapshot in {@code <dir>.new} (SSTs hard-linked, fsynced),
+ * closes RocksDB, renames {@code <dir>} to {@code <dir>.old} and {@code <dir>.new} to {@code <dir>}, deletes the
+ * old one and reopens. Opening finishes a swap a crash interrupted: {@code <dir>} missing but {@code <dir>.new}
+ * present means the staged state was complete and is moved in; any other leftover is deleted (the node repeats the
+ * restore when the old state survived). Reads hold a read lock so a restore never closes RocksDB under them.
+ *
  * <p>Errors: expected failures are {@link Failure} values; RocksDB errors and undecodable stored bytes throw
  * {@link StoreIoException}; a gap in entry indexes throws {@link IllegalStateException}. Both mean: stop the member.
  */
@@ -64,14 +77,23 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         RocksDB.loadLibrary();
     }
 
+    /** A snapshot's RocksDB checkpoint lives in this subdirectory of the snapshot's data directory. */
+    private static final String SNAPSHOT_DB = "db";
+
+    private final Path dir;
+    private final int dedupClientsMax;
     private final Options options;
     private final WriteOptions writeOptions;
     private final ReadOptions applyReadOptions;
-    private final RocksDB db;
-    private final DedupTable dedup;
+    /** Held for reading by readers of {@link #db}; for writing while a restore swaps the database. */
+    private final ReentrantReadWriteLock swapLock = new ReentrantReadWriteLock();
+    private volatile RocksDB db;
+    private volatile DedupTable dedup;
     private volatile long appliedIndex;
     private volatile long revision;
-    private final ChangeHistory history;
+    /** Re-created with the database on open and restore. */
+    private volatile ChangeHistory history;
+    private final HistoryBounds historyBounds;
     private final LongSupplier clockMillis;
     private volatile ChangeListener changeListener = ChangeListener.NONE;
     /** Events of the entry being applied (apply thread only). */
@@ -102,7 +124,11 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
 
     private KvStateMachine(Path dir, int dedupClientsMax, HistoryBounds historyBounds, LongSupplier clockMillis) {
         this.clockMillis = clockMillis;
+        this.historyBounds = historyBounds;
+        this.dir = dir;
+        this.dedupClientsMax = dedupClientsMax;
         try {
+            finishInterruptedSwap();
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("creating " + dir, e);
@@ -110,6 +136,11 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         options = new Options().setCreateIfMissing(true);
         writeOptions = new WriteOptions().setSync(false);
         applyReadOptions = new ReadOptions();
+        openDb();
+        log.info("state machine opened at {}: applied index {}, revision {}", dir, appliedIndex, revision);
+    }
+
+    private void openDb() {
         try {
             db = RocksDB.open(options, dir.toString());
             if (db.get(StoreKeys.znode(ZPath.ROOT).toByteArray()) == null) {
@@ -125,7 +156,83 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             close();
             throw new StoreIoException("opening state at " + dir, e);
         }
-        log.info("state machine opened at {}: applied index {}, revision {}", dir, appliedIndex, revision);
+    }
+
+    private Path staged() {
+        return dir.resolveSibling(dir.getFileName() + ".new");
+    }
+
+    private Path old() {
+        return dir.resolveSibling(dir.getFileName() + ".old");
+    }
+
+    /** See "Snapshots" above: completes or rolls back a restore a crash interrupted. */
+    private void finishInterruptedSwap() throws IOException {
+        if (!Files.exists(dir) && Files.isDirectory(staged())) {
+            log.warn("state at {} was being replaced by a snapshot when the member stopped; finishing", dir);
+            Files.move(staged(), dir, StandardCopyOption.ATOMIC_MOVE);
+            SnapshotFiles.fsyncDirectory(dir.toAbsolutePath().getParent());
+        } else if (!Files.exists(dir) && Files.isDirectory(old())) {
+            Files.move(old(), dir, StandardCopyOption.ATOMIC_MOVE);
+            SnapshotFiles.fsyncDirectory(dir.toAbsolutePath().getParent());
+        }
+        SnapshotFiles.deleteRecursively(staged());
+        SnapshotFiles.deleteRecursively(old());
+    }
+
+    /** A RocksDB checkpoint of the state as of {@link #appliedIndex()}; SST files are hard links. Apply thread. */
+    @Override
+    public void snapshot(Path snapshotDir) throws IOException {
+        try (Checkpoint checkpoint = Checkpoint.create(db)) {
+            checkpoint.createCheckpoint(snapshotDir.resolve(SNAPSHOT_DB).toString());
+        } catch (RocksDBException e) {
+            throw new IOException("checkpoint of " + dir + " into " + snapshotDir + " failed", e);
+        }
+        SnapshotFiles.fsyncTree(snapshotDir);
+    }
+
+    /** Replaces the state with a snapshot's checkpoint by a directory swap (see "Snapshots" above). Apply thread. */
+    @Override
+    public void restore(Path snapshotDir, long index) throws IOException {
+        Path source = snapshotDir.resolve(SNAPSHOT_DB);
+        Path staged = staged();
+        SnapshotFiles.deleteRecursively(staged);
+        Files.createDirectories(staged);
+        try (Stream<Path> files = Files.list(source)) {
+            for (Path file : files.toList()) {
+                Path target = staged.resolve(file.getFileName());
+                if (file.getFileName().toString().endsWith(".sst")) {
+                    try {
+                        Files.createLink(target, file); // immutable: share it with the snapshot
+                        continue;
+                    } catch (IOException | UnsupportedOperationException e) {
+                        // another file system: copy
+                    }
+                }
+                Files.copy(file, target); // MANIFEST, CURRENT, OPTIONS, WAL: RocksDB writes these, so copies
+            }
+        }
+        SnapshotFiles.fsyncTree(staged);
+        SnapshotFiles.fsyncDirectory(dir.toAbsolutePath().getParent());
+        swapLock.writeLock().lock();
+        try {
+            db.close();
+            Files.move(dir, old(), StandardCopyOption.ATOMIC_MOVE);
+            SnapshotFiles.fsyncDirectory(dir.toAbsolutePath().getParent());
+            Files.move(staged, dir, StandardCopyOption.ATOMIC_MOVE);
+            SnapshotFiles.fsyncDirectory(dir.toAbsolutePath().getParent());
+            SnapshotFiles.deleteRecursively(old());
+            openDb();
+        } finally {
+            swapLock.writeLock().unlock();
+        }
+        if (appliedIndex != index) {
+            throw new IllegalStateException("snapshot for index " + index + " holds state applied up to "
+                    + appliedIndex);
+        }
+        log.info("state machine at {} restored from snapshot at index {}, revision {}", dir, index, revision);
+        // Watches missed the revisions the snapshot skipped: they catch up from its history (or hear COMPACTED).
+        changeListener.reset(revision);
     }
 
     @Override
@@ -169,7 +276,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
                     if (previous != null && command.getSequence() <= previous.getSequence()) {
                         result = replay(command, previous);
                     } else {
-                        result = execute(command, batch);
+                        result = execute(command, batch, entry.index());
                         if (result instanceof WriteResult.Success s) {
                             newRevision = s.revision();
                         }
@@ -210,6 +317,16 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
      * @return the znode (or its absence) with the revision of the view it was read from
      */
     public Lookup get(ZPath path) {
+        swapLock.readLock().lock();
+        try {
+            return getLocked(path);
+        } finally {
+            swapLock.readLock().unlock();
+        }
+    }
+
+    private Lookup getLocked(ZPath path) {
+        RocksDB db = this.db;
         Snapshot snapshot = db.getSnapshot();
         try (ReadOptions read = new ReadOptions().setSnapshot(snapshot)) {
             long at = StoreKeys.decodeLong(db.get(read, StoreKeys.REVISION));
@@ -239,6 +356,15 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             throw new IllegalArgumentException("limit must be in [0, " + Limits.LIST_LIMIT_MAX + "]: " + limit);
         }
         int pageMax = limit == 0 ? Limits.LIST_LIMIT_DEFAULT : limit;
+        swapLock.readLock().lock();
+        try {
+            return listLocked(path, pageToken, pageMax);
+        } finally {
+            swapLock.readLock().unlock();
+        }
+    }
+
+    private ListResult listLocked(ZPath path, String pageToken, int pageMax) {
         Snapshot snapshot = db.getSnapshot();
         try (ReadOptions read = new ReadOptions().setSnapshot(snapshot)) {
             ZnodeRecord parent = PendingTree.read(db, read, StoreKeys.znode(path));
@@ -294,16 +420,18 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         return new ListPage(listingRevision, names, next);
     }
 
-    private WriteResult execute(Command command, WriteBatch batch) throws RocksDBException {
+    private WriteResult execute(Command command, WriteBatch batch, long index) throws RocksDBException {
         Optional<Failure> invalid = RequestValidator.validate(command);
         if (invalid.isPresent()) {
             return invalid.get();
         }
         PendingTree tree = new PendingTree(db, applyReadOptions);
-        WriteResult result = new CommandExecutor(tree, revision).execute(command);
-        if (result instanceof WriteResult.Success s && s.revision() != revision) {
-            tree.writeTo(batch);
-            applyingEvents = ChangeHistory.events(tree, db, applyReadOptions, s.revision());
+        WriteResult result = new CommandExecutor(tree, revision, index).execute(command);
+        if (result instanceof WriteResult.Success s) {
+            tree.writeTo(batch); // also session state, which changes no revision
+            if (s.revision() != revision) {
+                applyingEvents = ChangeHistory.events(tree, db, applyReadOptions, s.revision());
+            }
         }
         return result;
     }
@@ -330,6 +458,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
      * @throws StoreIoException when RocksDB fails or the stored record does not decode
      */
     public Optional<String> clientAddressOf(String memberId) {
+        swapLock.readLock().lock();
         try {
             byte[] bytes = db.get(StoreKeys.member(memberId));
             return bytes == null ? Optional.empty() : Optional.of(PublishMember.parseFrom(bytes).getClientAddress());
@@ -337,7 +466,86 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             throw new StoreIoException("reading attributes of member " + memberId, e);
         } catch (InvalidProtocolBufferException e) {
             throw new StoreIoException("corrupt attributes of member " + memberId, e);
+        } finally {
+            swapLock.readLock().unlock();
         }
+    }
+
+    /**
+     * A live session as applied on this member.
+     *
+     * @param id the raft index of its open
+     * @param ttlMillis its TTL
+     * @param ephemeralCount ephemeral znodes it owns
+     */
+    public record LiveSession(long id, long ttlMillis, long ephemeralCount) {
+    }
+
+    /**
+     * A TTL znode as applied on this member.
+     *
+     * @param modRevision the revision of its last write: an expiry names it, and a later write cancels the expiry
+     */
+    public record TtlZnodeState(ZPath path, long modRevision, long ttlMillis, long numChildren) {
+    }
+
+    /** Session {@code id} if it is live in the latest applied state. Any thread until {@link #close}. */
+    public Optional<LiveSession> session(long id) {
+        swapLock.readLock().lock();
+        try {
+            byte[] bytes = db.get(StoreKeys.session(id).toByteArray());
+            if (bytes == null) {
+                return Optional.empty();
+            }
+            SessionRecord r = SessionRecord.parseFrom(bytes);
+            return Optional.of(new LiveSession(id, r.getTtlMillis(), r.getEphemeralCount()));
+        } catch (RocksDBException e) {
+            throw new StoreIoException("reading session " + id, e);
+        } catch (InvalidProtocolBufferException e) {
+            throw new StoreIoException("corrupt session " + id, e);
+        } finally {
+            swapLock.readLock().unlock();
+        }
+    }
+
+    /** Every live session in id order, read from one snapshot. Any thread until {@link #close}. */
+    public List<LiveSession> sessions() {
+        List<LiveSession> out = new ArrayList<>();
+        swapLock.readLock().lock();
+        try (RocksIterator it = db.newIterator()) {
+            for (it.seek(StoreKeys.SESSION_PREFIX); it.isValid()
+                    && StoreKeys.startsWith(it.key(), StoreKeys.SESSION_PREFIX); it.next()) {
+                long id = java.nio.ByteBuffer.wrap(it.key(), StoreKeys.SESSION_PREFIX.length, 8).getLong();
+                SessionRecord r = SessionRecord.parseFrom(it.value());
+                out.add(new LiveSession(id, r.getTtlMillis(), r.getEphemeralCount()));
+            }
+        } catch (InvalidProtocolBufferException e) {
+            throw new StoreIoException("corrupt session record", e);
+        } finally {
+            swapLock.readLock().unlock();
+        }
+        return out;
+    }
+
+    /** Every TTL znode in path order, read from one snapshot. Any thread until {@link #close}. */
+    public List<TtlZnodeState> ttlZnodes() {
+        List<TtlZnodeState> out = new ArrayList<>();
+        swapLock.readLock().lock();
+        try (RocksIterator it = db.newIterator(); ReadOptions read = new ReadOptions()) {
+            for (it.seek(StoreKeys.TTL_PREFIX); it.isValid()
+                    && StoreKeys.startsWith(it.key(), StoreKeys.TTL_PREFIX); it.next()) {
+                byte[] key = it.key();
+                ZPath path = ZPath.parse(new String(key, StoreKeys.TTL_PREFIX.length,
+                        key.length - StoreKeys.TTL_PREFIX.length, StandardCharsets.US_ASCII));
+                ZnodeRecord r = PendingTree.read(db, read, StoreKeys.znode(path));
+                if (r != null) {
+                    out.add(new TtlZnodeState(path, r.getModRevision(), r.getTtlMillis(), r.getNumChildren()));
+                }
+            }
+        } finally {
+            swapLock.readLock().unlock();
+        }
+        return out;
     }
 
     private static WriteResult replay(Command command, DedupRecord previous) {
@@ -371,7 +579,13 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
      * the history. Any thread.
      */
     public HistoryRead readHistory(long from, long to, int recordsMax, long bytesMax) {
-        ChangeHistory.Read read = ChangeHistory.read(db, from, to, recordsMax, bytesMax);
+        ChangeHistory.Read read;
+        swapLock.readLock().lock();
+        try {
+            read = ChangeHistory.read(db, from, to, recordsMax, bytesMax);
+        } finally {
+            swapLock.readLock().unlock();
+        }
         if (read instanceof ChangeHistory.Compacted c) {
             return new HistoryRead(List.of(), to, c.oldestRevision());
         }

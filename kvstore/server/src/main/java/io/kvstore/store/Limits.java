@@ -56,6 +56,30 @@ public final class Limits {
     /** A List page stops once its names reach this many bytes: 1 MiB keeps a response under REQUEST_BYTES_MAX. */
     public static final int LIST_PAGE_BYTES_MAX = 1 << 20;
 
+    /**
+     * Shortest session TTL: 1 s. Shorter ones expire on a single slow fsync or GC pause of the client; the leader
+     * checks deadlines every 100 ms, so expiry is late by at most that plus one commit.
+     */
+    public static final long SESSION_TTL_MILLIS_MIN = 1_000;
+
+    /** Longest session TTL: 1 hour. A dead client's ephemerals should not outlive an operator's patience. */
+    public static final long SESSION_TTL_MILLIS_MAX = 3_600_000;
+
+    /** Shortest znode TTL: 1 s, for the same reason as sessions. */
+    public static final long ZNODE_TTL_MILLIS_MIN = 1_000;
+
+    /** Longest znode TTL: 30 days; longer-lived data should be persistent. */
+    public static final long ZNODE_TTL_MILLIS_MAX = 30L * 24 * 3_600_000;
+
+    /**
+     * Most ephemeral znodes one session owns: closing or expiring it deletes them all in one log entry, so this
+     * bounds that entry's RocksDB batch like {@link #RECURSIVE_DELETE_ZNODES_MAX}.
+     */
+    public static final int EPHEMERALS_PER_SESSION_MAX = 10_000;
+
+    /** Most ids (or znodes) in one ExpireSessions (ExpireTtlZnodes) command; the leader proposes more in turn. */
+    public static final int EXPIRE_BATCH_MAX = 100;
+
     private Limits() {
     }
 }

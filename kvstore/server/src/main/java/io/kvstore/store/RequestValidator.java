@@ -12,10 +12,13 @@ import io.kvstore.api.v1.GetRequest;
 import io.kvstore.api.v1.ListRequest;
 import io.kvstore.api.v1.PutRequest;
 import io.kvstore.api.v1.RequestHeader;
+import io.kvstore.api.v1.SessionCloseRequest;
+import io.kvstore.api.v1.SessionOpenRequest;
 import io.kvstore.api.v1.TxnOp;
 import io.kvstore.api.v1.TxnRequest;
 import io.kvstore.store.command.Command;
 import io.kvstore.store.command.PublishMember;
+import io.kvstore.store.command.TtlZnode;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -47,6 +50,12 @@ public final class RequestValidator {
             case DELETE -> checkDelete(command.getDelete(), true);
             case TXN -> checkTxn(command.getTxn());
             case PUBLISH_MEMBER -> checkPublishMember(command);
+            case OPEN_SESSION -> first(checkNested(true, command.getOpenSession().hasHeader()),
+                    checkSessionTtl(command.getOpenSession().getTtlMillis()));
+            case CLOSE_SESSION -> first(checkNested(true, command.getCloseSession().hasHeader()),
+                    checkSessionId(command.getCloseSession().getSessionId()));
+            case EXPIRE_SESSIONS -> checkExpireSessions(command);
+            case EXPIRE_TTL_ZNODES -> checkExpireTtlZnodes(command);
             case OP_NOT_SET -> fail(ErrorCode.INVALID_ARGUMENT, "command has no operation");
         };
     }
@@ -69,6 +78,16 @@ public final class RequestValidator {
     /** Checks a Txn request as received from a client. */
     public static Optional<Failure> validate(TxnRequest request) {
         return first(checkSize(request), checkHeader(request.getHeader()), checkTxn(request));
+    }
+
+    /** Checks a session Open request as received from a client. */
+    public static Optional<Failure> validate(SessionOpenRequest request) {
+        return first(checkHeader(request.getHeader()), checkSessionTtl(request.getTtlMillis()));
+    }
+
+    /** Checks a session Close request as received from a client. */
+    public static Optional<Failure> validate(SessionCloseRequest request) {
+        return first(checkHeader(request.getHeader()), checkSessionId(request.getSessionId()));
     }
 
     /** Checks a Get request. */
@@ -108,9 +127,55 @@ public final class RequestValidator {
         return Optional.empty();
     }
 
+    private static Optional<Failure> checkSessionTtl(long ttlMillis) {
+        return ttlMillis < Limits.SESSION_TTL_MILLIS_MIN || ttlMillis > Limits.SESSION_TTL_MILLIS_MAX
+                ? fail(ErrorCode.TTL_OUT_OF_RANGE, "session ttl_millis must be in [" + Limits.SESSION_TTL_MILLIS_MIN
+                        + ", " + Limits.SESSION_TTL_MILLIS_MAX + "]: " + ttlMillis)
+                : Optional.empty();
+    }
+
+    private static Optional<Failure> checkSessionId(long sessionId) {
+        return sessionId == 0 ? fail(ErrorCode.INVALID_ARGUMENT, "session_id must be set") : Optional.empty();
+    }
+
+    /** Leader decisions: no client identity (they are idempotent), bounded, well-formed. */
+    private static Optional<Failure> checkExpireSessions(Command command) {
+        if (!command.getClientId().isEmpty()) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "a session expiry carries no client_id");
+        }
+        List<Long> ids = command.getExpireSessions().getSessionIdList();
+        if (ids.isEmpty() || ids.size() > Limits.EXPIRE_BATCH_MAX || ids.contains(0L)) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "a session expiry lists 1 to " + Limits.EXPIRE_BATCH_MAX
+                    + " non-zero ids");
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Failure> checkExpireTtlZnodes(Command command) {
+        if (!command.getClientId().isEmpty()) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "a TTL expiry carries no client_id");
+        }
+        List<TtlZnode> znodes = command.getExpireTtlZnodes().getZnodeList();
+        if (znodes.isEmpty() || znodes.size() > Limits.EXPIRE_BATCH_MAX) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "a TTL expiry lists 1 to " + Limits.EXPIRE_BATCH_MAX + " znodes");
+        }
+        for (TtlZnode z : znodes) {
+            Optional<Failure> f = checkWritePath(z.getPath());
+            if (f.isPresent()) {
+                return f;
+            }
+        }
+        return Optional.empty();
+    }
+
     private static Optional<Failure> checkCreate(CreateRequest r, boolean nested) {
-        if (r.getSessionId() != 0 || r.getSequential() || r.getTtlMillis() != 0) {
-            return fail(ErrorCode.UNIMPLEMENTED, "session_id, sequential and ttl_millis are not implemented yet");
+        if (r.getSessionId() != 0 && r.getTtlMillis() != 0) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "a znode is ephemeral (session_id) or has a TTL, not both");
+        }
+        if (r.getTtlMillis() != 0
+                && (r.getTtlMillis() < Limits.ZNODE_TTL_MILLIS_MIN || r.getTtlMillis() > Limits.ZNODE_TTL_MILLIS_MAX)) {
+            return fail(ErrorCode.TTL_OUT_OF_RANGE, "znode ttl_millis must be 0 (none) or in ["
+                    + Limits.ZNODE_TTL_MILLIS_MIN + ", " + Limits.ZNODE_TTL_MILLIS_MAX + "]: " + r.getTtlMillis());
         }
         return first(checkNested(nested, r.hasHeader()), checkWritePath(r.getPath()), checkValue(r.getValue()));
     }

@@ -13,6 +13,10 @@ import java.nio.charset.StandardCharsets;
  *   'd:' client-id                       exactly-once table entry
  *   'e:' last-index(8 bytes, big-endian) client-id    eviction order of the exactly-once table
  *   'a:' member-id                       a member's published attributes (PublishMember), outside the tree
+ *   's:' session-id(8 bytes)             a live session (SessionRecord)
+ *   'o:' session-id(8 bytes) path        index: an ephemeral znode of that session (empty value)
+ *   't:' path                            index: a TTL znode (empty value)
+ *   'h:' revision(8 bytes, big-endian)   watch history: the events of that revision (ChangeHistory)
  * </pre>
  * The children of a znode share the prefix {@code 'z' path 0x00} and sort by name, so listing children is one
  * prefix scan in order. 0x00 cannot occur in a path ({@link ZPath}), so the prefix of "/a" never matches "/ab".
@@ -28,7 +32,28 @@ final class StoreKeys {
     private static final byte[] DEDUP_PREFIX = ascii("d:");
     private static final byte[] MEMBER_PREFIX = ascii("a:");
 
+    static final byte[] SESSION_PREFIX = ascii("s:");
+    static final byte[] TTL_PREFIX = ascii("t:");
+    private static final byte[] OWNED_PREFIX = ascii("o:");
+
     private StoreKeys() {
+    }
+
+    static ByteString session(long sessionId) {
+        return ByteString.copyFrom(concat(SESSION_PREFIX, encodeLong(sessionId)));
+    }
+
+    /** Prefix of the ephemeral index keys of one session. */
+    static ByteString ownedPrefix(long sessionId) {
+        return ByteString.copyFrom(concat(OWNED_PREFIX, encodeLong(sessionId)));
+    }
+
+    static ByteString owned(long sessionId, ZPath path) {
+        return ownedPrefix(sessionId).concat(ByteString.copyFromUtf8(path.value()));
+    }
+
+    static ByteString ttl(ZPath path) {
+        return ByteString.copyFrom(concat(TTL_PREFIX, ascii(path.value())));
     }
 
     /** Key of the znode at {@code path}. */

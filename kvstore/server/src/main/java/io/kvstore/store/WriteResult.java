@@ -6,6 +6,8 @@ import com.google.protobuf.Message;
 import io.kvstore.api.v1.CreateResponse;
 import io.kvstore.api.v1.DeleteResponse;
 import io.kvstore.api.v1.PutResponse;
+import io.kvstore.api.v1.SessionCloseResponse;
+import io.kvstore.api.v1.SessionOpenResponse;
 import io.kvstore.api.v1.TxnResponse;
 import io.kvstore.store.command.CommandResult;
 import java.util.Objects;
@@ -45,6 +47,10 @@ public sealed interface WriteResult permits WriteResult.Success, Failure {
                 b.setDelete(d);
             } else if (r instanceof TxnResponse t) {
                 b.setTxn(t);
+            } else if (r instanceof SessionOpenResponse o) {
+                b.setOpenSession(o);
+            } else if (r instanceof SessionCloseResponse c) {
+                b.setCloseSession(c);
             } else {
                 throw new IllegalStateException("unexpected response type " + r.getClass());
             }
@@ -61,6 +67,8 @@ public sealed interface WriteResult permits WriteResult.Success, Failure {
             case PUT -> new Success(proto.getRevision(), proto.getPut());
             case DELETE -> new Success(proto.getRevision(), proto.getDelete());
             case TXN -> new Success(proto.getRevision(), proto.getTxn());
+            case OPEN_SESSION -> new Success(proto.getRevision(), proto.getOpenSession());
+            case CLOSE_SESSION -> new Success(proto.getRevision(), proto.getCloseSession());
             case OUTCOME_NOT_SET -> throw new IllegalStateException("stored result without outcome: " + proto);
         };
     }

@@ -156,8 +156,8 @@ class SingleMemberServerTest {
                         .addSuccess(TxnOp.newBuilder().setCreate(CreateRequest.newBuilder().setPath("/err/a")))
                         .build()));
         assertEquals("1", inTxn.getTrailers().get(ErrorTrailers.OP_INDEX));
-        assertError(Status.Code.UNIMPLEMENTED, ErrorCode.UNIMPLEMENTED,
-                () -> kv.create(CreateRequest.newBuilder().setPath("/err/s").setSequential(true).build()));
+        assertError(Status.Code.NOT_FOUND, ErrorCode.SESSION_EXPIRED,
+                () -> kv.create(CreateRequest.newBuilder().setPath("/err/s").setSessionId(424_242).build()));
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.kvstore.api.ErrorCode;
 import io.kvstore.api.ErrorTrailers;
 import io.kvstore.raft.NotLeaderException;
 import io.kvstore.raft.ProposalDroppedException;
+import io.kvstore.raft.ProposalOutcomeUnknownException;
 import io.kvstore.raft.RaftBusyException;
 import io.kvstore.raft.RaftClosedException;
 import io.kvstore.server.StatusMapper.CallKind;
@@ -50,6 +51,12 @@ class StatusMapperRaftTest {
     void droppedProposalIsNoQuorum() {
         assertRow(StatusMapper.ofRaft(new ProposalDroppedException(5, 1, 2), CallKind.WRITE, N2),
                 Status.Code.UNAVAILABLE, ErrorCode.NO_QUORUM);
+    }
+
+    @Test
+    void proposalCoveredByAnInstalledSnapshotIsOutcomeUnknown() {
+        assertRow(StatusMapper.ofRaft(new ProposalOutcomeUnknownException(5, 9), CallKind.WRITE, N2),
+                Status.Code.UNAVAILABLE, ErrorCode.OUTCOME_UNKNOWN);
     }
 
     @Test

@@ -45,6 +45,10 @@ class StatusMapperTest {
         "LEARNER_BEHIND, FAILED_PRECONDITION",
         "TRANSFER_FAILED, FAILED_PRECONDITION",
         "CHANGE_IN_PROGRESS, UNAVAILABLE",
+        "SESSION_EXPIRED, NOT_FOUND",
+        "EPHEMERAL_HAS_NO_CHILDREN, FAILED_PRECONDITION",
+        "TTL_OUT_OF_RANGE, INVALID_ARGUMENT",
+        "TOO_MANY_EPHEMERALS, RESOURCE_EXHAUSTED",
         "COMPACTED, OUT_OF_RANGE",
         "SLOW_WATCHER, RESOURCE_EXHAUSTED",
         "TOO_MANY_WATCHES, RESOURCE_EXHAUSTED",
@@ -60,7 +64,7 @@ class StatusMapperTest {
     /** Guards the table above: the switch in StatusMapper is exhaustive, and the table has one row per code. */
     @Test
     void tableHasARowPerCode() {
-        assertEquals(31, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 31");
+        assertEquals(35, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 35");
     }
 
     @Test

@@ -47,10 +47,18 @@ class RequestValidatorTest {
                 .setHeader(RequestHeader.newBuilder().setClientId("c")).build()));
         assertCode(ErrorCode.INVALID_ARGUMENT, RequestValidator.validate(PutRequest.newBuilder().setPath("/a")
                 .setHeader(RequestHeader.newBuilder().setClientId("c".repeat(129)).setSequence(1)).build()));
-        assertCode(ErrorCode.UNIMPLEMENTED,
-                RequestValidator.validate(CreateRequest.newBuilder().setPath("/a").setSequential(true).build()));
-        assertCode(ErrorCode.UNIMPLEMENTED,
+        assertCode(ErrorCode.TTL_OUT_OF_RANGE,
                 RequestValidator.validate(CreateRequest.newBuilder().setPath("/a").setTtlMillis(5).build()));
+        assertCode(ErrorCode.TTL_OUT_OF_RANGE,
+                RequestValidator.validate(CreateRequest.newBuilder().setPath("/a").setTtlMillis(-1).build()));
+        assertCode(ErrorCode.INVALID_ARGUMENT, RequestValidator.validate(CreateRequest.newBuilder().setPath("/a")
+                .setTtlMillis(5_000).setSessionId(7).build()));
+        assertCode(ErrorCode.TTL_OUT_OF_RANGE, RequestValidator.validate(
+                io.kvstore.api.v1.SessionOpenRequest.newBuilder().setTtlMillis(0).build()));
+        assertCode(ErrorCode.TTL_OUT_OF_RANGE, RequestValidator.validate(
+                io.kvstore.api.v1.SessionOpenRequest.newBuilder().setTtlMillis(3_600_001).build()));
+        assertCode(ErrorCode.INVALID_ARGUMENT, RequestValidator.validate(
+                io.kvstore.api.v1.SessionCloseRequest.newBuilder().build()));
         assertCode(ErrorCode.INVALID_ARGUMENT,
                 RequestValidator.validate(ListRequest.newBuilder().setPath("/").setLimit(10_001).build()));
         assertCode(ErrorCode.INVALID_ARGUMENT,

@@ -83,6 +83,28 @@ class WatchServiceTest {
     }
 
     @Test
+    void liveWatchCatchesUpFromTheHistoryOfAnInstalledSnapshot() throws Exception {
+        Path other = java.nio.file.Files.createDirectories(dir.resolve("leader"));
+        Path snapshot = java.nio.file.Files.createDirectories(dir.resolve("snapshot"));
+        try (io.kvstore.store.KvStateMachine leader = new io.kvstore.store.KvStateMachine(other.resolve("state"))) {
+            for (int i = 1; i <= 3; i++) {
+                leader.apply(new io.kvstore.raft.core.Entry(i, 1, io.kvstore.raft.core.Entry.Type.COMMAND,
+                        put("/s", "v" + i).toByteString()));
+            }
+            leader.snapshot(snapshot);
+        }
+        h = new WatchHarness(dir.resolve("member"), HistoryBounds.DEFAULT, Duration.ofSeconds(10));
+        try (WatchClient c = new WatchClient(h.channel)) {
+            c.create(watch(1, "/s", WatchMode.ZNODE, 0).build());
+            c.await(1, WatchResponse::getCreated, AWAIT);
+            h.store.restore(snapshot, 3); // what raft does for a member too far behind
+            c.await(1, r -> r.hasEvents() && r.getHeader().getRevision() == 3, AWAIT);
+            assertEquals(List.of(1L, 2L, 3L), c.events(1).stream().map(WatchEvent::getRevision).toList(),
+                    "the revisions the snapshot skipped come from its history, in order");
+        }
+    }
+
+    @Test
     void historyIsTrimmedByAge() {
         h = new WatchHarness(dir, new HistoryBounds(1_000, Duration.ofMinutes(1)), Duration.ofSeconds(10));
         h.apply(put("/k", "old"));

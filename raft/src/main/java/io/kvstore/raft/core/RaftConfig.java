@@ -24,10 +24,14 @@ import java.util.Set;
  * @param maxMsgBytes payload bytes per AppendEntries message (one entry may exceed it alone)
  * @param maxUncommittedBytes payload bytes a leader accepts beyond its commit index before refusing proposals
  *     with {@link ProposeResult.Busy}, so a stalled quorum cannot exhaust the leader's memory
+ * @param leaseReads the runtime may serve lease reads (see docs/raft.md). Requires checkQuorum. Makes a member
+ *     ignore vote requests for an election timeout after it starts, because a member that restarted inside a
+ *     leader's lease would otherwise forget it and could help elect another leader while the old one still serves
+ *     reads from its lease.
  */
 public record RaftConfig(String id, Set<String> voters, int electionTicks, int heartbeatTicks, boolean preVote,
                          boolean checkQuorum, int maxInflightMsgs, long maxInflightBytes, long maxMsgBytes,
-                         long maxUncommittedBytes) {
+                         long maxUncommittedBytes, boolean leaseReads) {
 
     public RaftConfig {
         Objects.requireNonNull(id, "id");
@@ -46,6 +50,17 @@ public record RaftConfig(String id, Set<String> voters, int electionTicks, int h
         if (maxInflightMsgs < 1 || maxInflightBytes < 1 || maxMsgBytes < 1 || maxUncommittedBytes < 1) {
             throw new IllegalArgumentException("inflight and size limits must be positive");
         }
+        if (leaseReads && !checkQuorum) {
+            throw new IllegalArgumentException("leaseReads requires checkQuorum: the lease is check-quorum's");
+        }
+    }
+
+    /** Without lease reads. */
+    public RaftConfig(String id, Set<String> voters, int electionTicks, int heartbeatTicks, boolean preVote,
+                      boolean checkQuorum, int maxInflightMsgs, long maxInflightBytes, long maxMsgBytes,
+                      long maxUncommittedBytes) {
+        this(id, voters, electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflightMsgs, maxInflightBytes,
+                maxMsgBytes, maxUncommittedBytes, false);
     }
 
     /**

@@ -59,6 +59,8 @@ public final class RaftCore {
 
     private int electionElapsed;
     private int heartbeatElapsed;
+    /** With lease reads: ticks since this core started, up to electionTicks (see RaftConfig#leaseReads). */
+    private int ticksSinceStart;
     private int randomizedElectionTicks;
 
     private final Set<String> votesGranted = new HashSet<>();
@@ -114,6 +116,9 @@ public final class RaftCore {
 
     /** Advances logical time by one tick: followers count towards an election, leaders towards a heartbeat. */
     public void tick() {
+        if (ticksSinceStart < config.electionTicks()) {
+            ticksSinceStart++;
+        }
         if (role == Role.LEADER) {
             tickLeader();
             return;
@@ -373,6 +378,9 @@ public final class RaftCore {
     }
 
     private boolean inLease() {
+        if (config.leaseReads() && ticksSinceStart < config.electionTicks()) {
+            return true; // we may have been in a lease just before a restart: honour it for one more timeout
+        }
         return config.checkQuorum() && leaderId != null && electionElapsed < config.electionTicks();
     }
 

@@ -7,8 +7,10 @@ import java.util.List;
  * <ol>
  *   <li>send {@link #messagesBeforePersist()} (a leader's AppendEntries: the leader writes its own log in parallel
  *       with its followers, dissertation §10.2.1);</li>
- *   <li>when {@link #snapshot()} is non-null, install it: restore the state machine from the snapshot the runtime
- *       received for it and record it in the log store ({@code installSnapshot}) before anything below;</li>
+ *   <li>when {@link #snapshot()} is non-null, record it in the log store ({@code installSnapshot}) together with
+ *       the persistence below (one fsync), then restore the state machine from the snapshot the runtime staged for
+ *       it before applying anything of this Ready (a crash in between is repaired at start: the log's snapshot
+ *       marker is ahead of the state machine, which is restored from the local snapshot);</li>
  *   <li>persist {@link #entriesToPersist()} (an entry at an index already in the log replaces it and everything
  *       after it) and {@link #hardState()} when non-null, then fsync;</li>
  *   <li>send {@link #messagesAfterPersist()} (votes and acknowledgements: they promise durable state);</li>

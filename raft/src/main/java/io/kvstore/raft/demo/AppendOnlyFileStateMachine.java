@@ -2,6 +2,7 @@ package io.kvstore.raft.demo;
 
 import io.kvstore.raft.StateMachine;
 import io.kvstore.raft.core.Entry;
+import io.kvstore.raft.snapshot.SnapshotFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -9,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,16 +20,31 @@ import java.util.List;
  * file, fsynced before {@link #apply} returns; the result of apply is the entry's index. On open the applied index is
  * recovered from the last complete line, and a torn last line (a crash mid-write) is cut off. No-op entries write
  * nothing: re-applying one after a restart changes nothing. Used only by the apply thread after construction.
+ *
+ * <p>A snapshot is a copy of the file ({@value #SNAPSHOT_FILE}); a restore copies it to {@code <file>.restore},
+ * fsyncs it and renames it over the file, so a crash leaves the old file or the new one. Because no-op entries
+ * write no line, the applied index recovered at open may be below a restored snapshot's index; the node then
+ * restores the same snapshot again, which yields the same file.
  */
 public final class AppendOnlyFileStateMachine implements StateMachine, AutoCloseable {
+    static final String SNAPSHOT_FILE = "applied.log";
     private final Path file;
-    private final FileChannel channel;
+    private FileChannel channel;
     private long appliedIndex;
 
     /** Opens or creates {@code file}; the caller closes this state machine. */
     public AppendOnlyFileStateMachine(Path file) throws IOException {
         this.file = file;
         Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.deleteIfExists(restoreFile()); // a restore a crash interrupted before its rename: the old file stands
+        open();
+    }
+
+    private Path restoreFile() {
+        return file.resolveSibling(file.getFileName() + ".restore");
+    }
+
+    private void open() throws IOException {
         this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         byte[] content = Files.readAllBytes(file);
@@ -67,6 +84,34 @@ public final class AppendOnlyFileStateMachine implements StateMachine, AutoClose
         }
         appliedIndex = entry.index();
         return entry.index();
+    }
+
+    @Override
+    public void snapshot(Path dir) throws IOException {
+        Path copy = dir.resolve(SNAPSHOT_FILE);
+        try (FileChannel out = FileChannel.open(copy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long size = channel.position(); // complete lines only
+            for (long done = 0; done < size; ) {
+                done += channel.transferTo(done, size - done, out);
+            }
+            out.force(true);
+        }
+        SnapshotFiles.fsyncDirectory(dir);
+    }
+
+    @Override
+    public void restore(Path dir, long index) throws IOException {
+        Path staged = restoreFile();
+        Files.copy(dir.resolve(SNAPSHOT_FILE), staged, StandardCopyOption.REPLACE_EXISTING);
+        SnapshotFiles.fsync(staged);
+        channel.close();
+        Files.move(staged, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        SnapshotFiles.fsyncDirectory(file.toAbsolutePath().getParent());
+        open();
+        if (appliedIndex > index) {
+            throw new IllegalStateException("snapshot at index " + index + " holds line " + appliedIndex);
+        }
+        appliedIndex = index;
     }
 
     /** The applied lines, for tests and tools; reads the file. */

@@ -54,6 +54,10 @@ final class InboundHandler extends SimpleChannelInboundHandler<Frame> {
     }
 
     private void onMessage(Frame frame) {
+        if (SnapshotFrameCodec.isSnapshotFrame(frame)) {
+            onSnapshotFrame(frame);
+            return;
+        }
         Message message;
         try {
             message = MessageCodec.decode(frame);
@@ -71,6 +75,24 @@ final class InboundHandler extends SimpleChannelInboundHandler<Frame> {
             return;
         }
         transport.deliver(message);
+    }
+
+    /** Snapshot transfer frames go to the snapshot server or fetcher, never to the raft core. */
+    private void onSnapshotFrame(Frame frame) {
+        SnapshotFrame snapshotFrame;
+        try {
+            snapshotFrame = SnapshotFrameCodec.decode(frame);
+        } catch (IllegalArgumentException e) {
+            transport.countInboundDropped();
+            log.debug("member {} dropped an undecodable snapshot frame from member {}: {}",
+                    transport.selfId(), remoteMember, e.getMessage());
+            return;
+        }
+        if (!snapshotFrame.from().equals(remoteMember) || !snapshotFrame.to().equals(transport.selfId())) {
+            transport.countInboundDropped();
+            return;
+        }
+        transport.deliver(snapshotFrame);
     }
 
     @Override

@@ -78,12 +78,16 @@ public final class NettyTransport implements Transport {
     private volatile Map<String, InetSocketAddress> peers;
     private final EventLoopGroup group;
     private final Map<String, OutboundPeer> outbound = new ConcurrentHashMap<>();
+    /** Accepted connections, closed explicitly on close so peers see the connection end at once. */
+    private final io.netty.channel.group.ChannelGroup accepted =
+            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
     private final Map<String, Long> rejectionLoggedAtNanos = new ConcurrentHashMap<>();
     private final AtomicLong sendDropped = new AtomicLong();
     private final AtomicLong inboundDropped = new AtomicLong();
     private final AtomicLong helloRejectedSent = new AtomicLong();
     private final AtomicLong helloRejectedReceived = new AtomicLong();
     private volatile Consumer<Message> inbound;
+    private volatile Consumer<SnapshotFrame> snapshotInbound;
     private volatile Channel serverChannel;
     private volatile boolean closed;
 
@@ -114,12 +118,14 @@ public final class NettyTransport implements Transport {
     }
 
     @Override
-    public void start(Consumer<Message> inbound) {
+    public void start(Consumer<Message> inbound, Consumer<SnapshotFrame> snapshotFrames) {
         Objects.requireNonNull(inbound, "inbound");
+        Objects.requireNonNull(snapshotFrames, "snapshotFrames");
         synchronized (this) {
             if (closed || this.inbound != null) {
                 throw new IllegalStateException("transport of member " + selfId + " already started or closed");
             }
+            this.snapshotInbound = snapshotFrames;
             this.inbound = inbound;
         }
         ServerBootstrap server = new ServerBootstrap()
@@ -130,6 +136,7 @@ public final class NettyTransport implements Transport {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        accepted.add(ch);
                         addFrameCodec(ch.pipeline());
                         ch.pipeline().addLast(new InboundHandler(NettyTransport.this));
                     }
@@ -160,6 +167,19 @@ public final class NettyTransport implements Transport {
             return;
         }
         Frame frame = MessageCodec.encode(message);
+        if (frame.getSerializedSize() > FRAME_BYTES_MAX || !peer.offer(frame)) {
+            sendDropped.incrementAndGet();
+        }
+    }
+
+    @Override
+    public void send(SnapshotFrame snapshotFrame) {
+        OutboundPeer peer = closed ? null : outbound.computeIfAbsent(snapshotFrame.to(), this::newPeer);
+        if (peer == null) {
+            sendDropped.incrementAndGet();
+            return;
+        }
+        Frame frame = SnapshotFrameCodec.encode(snapshotFrame);
         if (frame.getSerializedSize() > FRAME_BYTES_MAX || !peer.offer(frame)) {
             sendDropped.incrementAndGet();
         }
@@ -202,6 +222,9 @@ public final class NettyTransport implements Transport {
             server.close().syncUninterruptibly();
         }
         outbound.values().forEach(OutboundPeer::close);
+        // Without this a peer's connection to a member closed in-process (tests restart members in one JVM) was
+        // seen to stay open, unread, so the peer never redialed the restarted member.
+        accepted.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         // Quiet period 0: nothing queued is worth waiting for; bounded wait so close never hangs.
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
@@ -264,6 +287,10 @@ public final class NettyTransport implements Transport {
 
     void deliver(Message message) {
         inbound.accept(message);
+    }
+
+    void deliver(SnapshotFrame frame) {
+        snapshotInbound.accept(frame);
     }
 
     void countInboundDropped() {

@@ -23,7 +23,16 @@ public interface Transport extends AutoCloseable {
      * @throws IllegalStateException when already started or closed
      * @throws java.io.UncheckedIOException when the listen address cannot be bound
      */
-    void start(Consumer<Message> inbound);
+    default void start(Consumer<Message> inbound) {
+        start(inbound, frame -> { });
+    }
+
+    /**
+     * As {@link #start(Consumer)}, and delivers inbound snapshot-transfer frames to {@code snapshotFrames} (same
+     * threading rules; only frames addressed to this member from the verified sender arrive). Snapshot frames never
+     * reach {@code inbound}.
+     */
+    void start(Consumer<Message> inbound, Consumer<SnapshotFrame> snapshotFrames);
 
     /**
      * Queues {@code message} for {@code message.to()} and returns at once, never blocking. The message is dropped (and
@@ -31,6 +40,12 @@ public interface Transport extends AutoCloseable {
      * closed. Thread-safe.
      */
     void send(Message message);
+
+    /**
+     * Queues a snapshot-transfer frame for {@code frame.to()} on the same per-peer connection and queue as raft
+     * messages, with the same drop rules; the transfer protocol retries what is lost. Thread-safe, never blocks.
+     */
+    void send(SnapshotFrame frame);
 
     /**
      * Replaces the set of members this transport dials and accepts, after a membership change: connections to

@@ -80,13 +80,22 @@ final class BenchCluster implements AutoCloseable {
 
         @Override
         public long appliedIndex() {
-            return 0;
+            return applied;
         }
 
         @Override
         public Object apply(Entry entry) {
-            applied++;
+            applied = entry.index();
             return null;
+        }
+
+        /** No state but the index, which the node's manifest records: the snapshot holds no files. */
+        @Override
+        public void snapshot(java.nio.file.Path dir) {}
+
+        @Override
+        public void restore(java.nio.file.Path dir, long index) {
+            applied = index;
         }
     }
 }

@@ -20,8 +20,10 @@ import java.util.concurrent.TimeoutException;
  * <pre>
  * propose X  ->  OK index | ERR ExceptionName message
  * status     ->  STATUS role term leader applied
+ * snapshots  ->  SNAPSHOTS snapshotIndex taken installed bytesFetched
  * </pre>
  * Arguments: {@code name dataDir clusterSpec} (clusterSpec as {@code n1=127.0.0.1:p1,...}). Logs go to stderr.
+ * System property {@code it.snapshotEveryEntries} overrides the snapshot interval.
  */
 public final class ClusterMemberMain {
     private ClusterMemberMain() {}
@@ -30,6 +32,7 @@ public final class ClusterMemberMain {
         String name = args[0];
         Path dataDir = Path.of(args[1]);
         RaftNodeOptions options = RaftNodeOptions.builder(name, "it-cluster", RaftDemo.parseCluster(args[2]), dataDir)
+                .snapshotEveryEntries(Long.getLong("it.snapshotEveryEntries", 10_000))
                 .build();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (AppendOnlyFileStateMachine stateMachine =
@@ -48,6 +51,11 @@ public final class ClusterMemberMain {
         if (line.equals("status")) {
             RaftStatus s = node.status();
             return "STATUS " + s.role() + " " + s.term() + " " + s.leaderId() + " " + s.appliedIndex();
+        }
+        if (line.equals("snapshots")) {
+            RaftNode.SnapshotStats s = node.snapshotStats();
+            return "SNAPSHOTS " + s.snapshotIndex() + " " + s.snapshotsTaken() + " " + s.snapshotsInstalled() + " "
+                    + s.bytesFetched();
         }
         if (line.startsWith("propose ")) {
             try {

@@ -27,13 +27,20 @@ final class MemberProcess {
     private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
 
     MemberProcess(String name, Path dataDir, String clusterSpec) throws IOException {
+        this(name, dataDir, clusterSpec, List.of());
+    }
+
+    /** @param jvmOptions extra {@code -D} options for the member's JVM */
+    MemberProcess(String name, Path dataDir, String clusterSpec, List<String> jvmOptions) throws IOException {
         this.name = name;
         this.dataDir = dataDir;
         this.logFile = dataDir.resolveSibling(dataDir.getFileName() + ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        this.process = new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"),
-                ClusterMemberMain.class.getName(), name, dataDir.toString(), clusterSpec)
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx128m", "-XX:TieredStopAtLevel=1"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                ClusterMemberMain.class.getName(), name, dataDir.toString(), clusterSpec));
+        this.process = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .start();
         this.stdin = new PrintWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8), true);

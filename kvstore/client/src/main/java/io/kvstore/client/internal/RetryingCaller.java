@@ -64,6 +64,16 @@ public final class RetryingCaller implements AutoCloseable {
         this.lanes = new Lanes(config.writeLanes(), config.laneWaitersMax(), timer);
     }
 
+    /** The members and their channels (for calls that are not unary, such as session keepalive streams). */
+    public Endpoints endpoints() {
+        return endpoints;
+    }
+
+    /** The client's one timer thread: for short, non-blocking periodic work only. */
+    public ScheduledExecutorService timer() {
+        return timer;
+    }
+
     /** A read: retried freely, no header. */
     public <Q, R> CompletableFuture<R> read(MethodDescriptor<Q, R> method, Q request) {
         return new Call<>(method, request, deadlineFromNow()).start();

@@ -9,6 +9,7 @@ import io.kvstore.client.KvException;
 import io.kvstore.client.KvInvalidArgumentException;
 import io.kvstore.client.KvNotFoundException;
 import io.kvstore.client.KvPreconditionException;
+import io.kvstore.client.KvSessionExpiredException;
 import io.kvstore.client.KvVersionMismatchException;
 
 /**
@@ -59,11 +60,12 @@ public final class StatusErrors {
             case ALREADY_EXISTS, MEMBER_EXISTS -> new KvAlreadyExistsException(message, reason, opIndex, failure);
             case VERSION_MISMATCH -> new KvVersionMismatchException(message,
                     number(trailers, ErrorTrailers.CURRENT_VERSION), opIndex, failure);
+            case SESSION_EXPIRED -> new KvSessionExpiredException(message, opIndex, failure);
             case PARENT_NOT_FOUND, HAS_CHILDREN, SUBTREE_TOO_LARGE, STALE_SEQUENCE, NOT_VOTER, LAST_VOTER,
-                    LEARNER_BEHIND, TRANSFER_FAILED ->
+                    LEARNER_BEHIND, TRANSFER_FAILED, EPHEMERAL_HAS_NO_CHILDREN ->
                     new KvPreconditionException(message, reason, opIndex, failure);
             case INVALID_ARGUMENT, INVALID_PATH, VALUE_TOO_LARGE, REQUEST_TOO_LARGE, TOO_MANY_OPS, ROOT_READ_ONLY,
-                    INVALID_PAGE_TOKEN -> new KvInvalidArgumentException(message, reason, opIndex, failure);
+                    INVALID_PAGE_TOKEN, TTL_OUT_OF_RANGE -> new KvInvalidArgumentException(message, reason, opIndex, failure);
             default -> new KvException(message, reason, opIndex, failure);
         };
     }

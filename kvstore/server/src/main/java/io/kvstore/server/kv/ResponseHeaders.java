@@ -23,7 +23,7 @@ public final class ResponseHeaders {
      * {@code response} (a kvstore.v1 response message, which all have field 1 {@code header}) with {@code header}.
      */
     @SuppressWarnings("unchecked")
-    static <R extends Message> R withHeader(Message response, ResponseHeader header) {
+    public static <R extends Message> R withHeader(Message response, ResponseHeader header) {
         FieldDescriptor field = response.getDescriptorForType().findFieldByName("header");
         if (field == null) {
             throw new IllegalArgumentException(response.getDescriptorForType().getFullName() + " has no header");

@@ -1,0 +1,166 @@
+package io.kvstore.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.kvstore.api.ErrorCode;
+import io.kvstore.api.v1.CreateRequest;
+import io.kvstore.api.v1.CreateResponse;
+import io.kvstore.api.v1.DeleteRequest;
+import io.kvstore.api.v1.PutRequest;
+import io.kvstore.api.v1.SessionCloseRequest;
+import io.kvstore.api.v1.SessionCloseResponse;
+import io.kvstore.api.v1.SessionOpenRequest;
+import io.kvstore.api.v1.SessionOpenResponse;
+import io.kvstore.raft.core.Entry;
+import io.kvstore.store.command.Command;
+import io.kvstore.store.command.ExpireSessions;
+import io.kvstore.store.command.ExpireTtlZnodes;
+import io.kvstore.store.command.TtlZnode;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Sessions, ephemeral, sequential and TTL znodes in the replicated state, entry by entry. */
+class SessionStateTest {
+
+    @TempDir
+    Path dir;
+    private KvStateMachine store;
+    private long index;
+
+    @BeforeEach
+    void open() {
+        store = new KvStateMachine(dir);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    @Test
+    void sessionIdIsTheIndexOfItsOpenAndExactlyOnce() {
+        Command open = Command.newBuilder().setClientId("c").setSequence(1)
+                .setOpenSession(SessionOpenRequest.newBuilder().setTtlMillis(2_000)).build();
+        SessionOpenResponse first = success(apply(open), SessionOpenResponse.class);
+        assertEquals(index, first.getSessionId());
+        assertEquals(first, success(apply(open), SessionOpenResponse.class), "a retry gets the same session");
+        assertEquals(1, store.sessions().size());
+        assertEquals(0, store.revision(), "opening a session does not change the tree");
+    }
+
+    @Test
+    void closeDeletesEphemeralsInOneRevision() {
+        long id = openSession();
+        create(CreateRequest.newBuilder().setPath("/e1").setSessionId(id));
+        create(CreateRequest.newBuilder().setPath("/dir/e2").setMakeParents(true).setSessionId(id));
+        create(CreateRequest.newBuilder().setPath("/keep"));
+        assertEquals(id, store.get(ZPath.parse("/e1")).znode().stat().getEphemeralSessionId());
+        assertEquals(2, store.session(id).orElseThrow().ephemeralCount());
+        long before = store.revision();
+
+        SessionCloseResponse closed = success(apply(Command.newBuilder()
+                .setCloseSession(SessionCloseRequest.newBuilder().setSessionId(id)).build()),
+                SessionCloseResponse.class);
+        assertEquals(2, closed.getDeleted());
+        assertEquals(before + 1, store.revision());
+        assertFalse(store.get(ZPath.parse("/e1")).found());
+        assertFalse(store.get(ZPath.parse("/dir/e2")).found());
+        assertTrue(store.get(ZPath.parse("/dir")).found(), "make_parents ancestors are persistent");
+        assertEquals(0, store.get(ZPath.parse("/dir")).znode().stat().getNumChildren());
+        assertTrue(store.get(ZPath.parse("/keep")).found());
+        assertTrue(store.session(id).isEmpty());
+        assertEquals(ErrorCode.SESSION_EXPIRED, failure(CreateRequest.newBuilder().setPath("/e3").setSessionId(id)));
+    }
+
+    @Test
+    void expiryEndsLiveSessionsAndSkipsEndedOnes() {
+        long a = openSession();
+        long b = openSession();
+        create(CreateRequest.newBuilder().setPath("/a").setSessionId(a));
+        create(CreateRequest.newBuilder().setPath("/b").setSessionId(b));
+        apply(Command.newBuilder().setCloseSession(SessionCloseRequest.newBuilder().setSessionId(b)).build());
+        SessionCloseResponse expired = success(apply(Command.newBuilder().setExpireSessions(
+                ExpireSessions.newBuilder().addSessionId(a).addSessionId(b)).build()), SessionCloseResponse.class);
+        assertEquals(1, expired.getDeleted());
+        assertTrue(store.sessions().isEmpty());
+        assertFalse(store.get(ZPath.parse("/a")).found());
+    }
+
+    @Test
+    void ephemeralsHaveNoChildrenAndDeletesKeepTheCount() {
+        long id = openSession();
+        create(CreateRequest.newBuilder().setPath("/e").setSessionId(id));
+        assertEquals(ErrorCode.EPHEMERAL_HAS_NO_CHILDREN, failure(CreateRequest.newBuilder().setPath("/e/c")));
+        assertEquals(ErrorCode.EPHEMERAL_HAS_NO_CHILDREN, failure(CreateRequest.newBuilder().setPath("/e/c/d")
+                .setMakeParents(true)));
+        apply(Command.newBuilder().setDelete(DeleteRequest.newBuilder().setPath("/e")).build());
+        assertEquals(0, store.session(id).orElseThrow().ephemeralCount());
+        SessionCloseResponse closed = success(apply(Command.newBuilder()
+                .setCloseSession(SessionCloseRequest.newBuilder().setSessionId(id)).build()),
+                SessionCloseResponse.class);
+        assertEquals(0, closed.getDeleted());
+    }
+
+    @Test
+    void sequentialNamesIncreasePerParentAndSurviveDeletes() {
+        create(CreateRequest.newBuilder().setPath("/q"));
+        CreateResponse first = create(CreateRequest.newBuilder().setPath("/q/n-").setSequential(true));
+        assertEquals("/q/n-0000000000000000000", first.getPath());
+        apply(Command.newBuilder().setDelete(DeleteRequest.newBuilder().setPath(first.getPath())).build());
+        CreateResponse second = create(CreateRequest.newBuilder().setPath("/q/n-").setSequential(true));
+        assertEquals("/q/n-0000000000000000001", second.getPath(), "the counter survives deletes of children");
+        CreateResponse other = create(CreateRequest.newBuilder().setPath("/r/x").setMakeParents(true)
+                .setSequential(true));
+        assertEquals("/r/x0000000000000000000", other.getPath(), "one counter per parent");
+    }
+
+    @Test
+    void ttlExpiryDeletesOnlyAnUnchangedZnode() {
+        CreateResponse created = create(CreateRequest.newBuilder().setPath("/t").setTtlMillis(1_000));
+        assertEquals(1, store.ttlZnodes().size());
+        long seen = created.getStat().getModRevision();
+        apply(Command.newBuilder().setPut(PutRequest.newBuilder().setPath("/t")
+                .setValue(ByteString.copyFromUtf8("refresh"))).build());
+        apply(expireTtl("/t", seen));
+        assertTrue(store.get(ZPath.parse("/t")).found(), "a put since the leader looked refreshed it");
+        long now = store.get(ZPath.parse("/t")).znode().stat().getModRevision();
+        apply(expireTtl("/t", now));
+        assertFalse(store.get(ZPath.parse("/t")).found());
+        assertTrue(store.ttlZnodes().isEmpty());
+    }
+
+    private static Command expireTtl(String path, long modRevision) {
+        return Command.newBuilder().setExpireTtlZnodes(ExpireTtlZnodes.newBuilder()
+                .addZnode(TtlZnode.newBuilder().setPath(path).setModRevision(modRevision))).build();
+    }
+
+    private long openSession() {
+        return success(apply(Command.newBuilder().setOpenSession(SessionOpenRequest.newBuilder().setTtlMillis(1_000))
+                .build()), SessionOpenResponse.class).getSessionId();
+    }
+
+    private CreateResponse create(CreateRequest.Builder request) {
+        return success(apply(Command.newBuilder().setCreate(request).build()), CreateResponse.class);
+    }
+
+    private ErrorCode failure(CreateRequest.Builder request) {
+        return assertInstanceOf(Failure.class, apply(Command.newBuilder().setCreate(request).build())).code();
+    }
+
+    private WriteResult apply(Command command) {
+        index++;
+        return store.apply(new Entry(index, 1, Entry.Type.COMMAND, command.toByteString()));
+    }
+
+    private static <T> T success(WriteResult result, Class<T> type) {
+        WriteResult.Success s = assertInstanceOf(WriteResult.Success.class, result, () -> result.toString());
+        return assertInstanceOf(type, s.response());
+    }
+}
