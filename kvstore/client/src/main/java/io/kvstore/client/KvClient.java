@@ -384,8 +384,11 @@ public final class KvClient implements AutoCloseable {
         if (watchTimer.isShutdown()) {
             throw new IllegalStateException("client closed");
         }
+        Watcher[] self = new Watcher[1];
         io.kvstore.client.internal.ReconnectingWatcher watcher = new io.kvstore.client.internal.ReconnectingWatcher(
-                checked(path), options, listener, endpoints, watchTimer, watchCallbacks, config, jitter);
+                checked(path), options, listener, endpoints, watchTimer, watchCallbacks, config, jitter,
+                () -> watchers.remove(self[0]));
+        self[0] = watcher;
         watchers.add(watcher);
         return watcher.start();
     }

@@ -105,6 +105,31 @@ class WatchServiceTest {
     }
 
     @Test
+    void sessionExpiryIsOneRevisionOfDeletedEphemerals() {
+        h = new WatchHarness(dir, HistoryBounds.DEFAULT, Duration.ofSeconds(10));
+        long session = ((io.kvstore.api.v1.SessionOpenResponse) ((io.kvstore.store.WriteResult.Success) h.apply(
+                Command.newBuilder().setOpenSession(io.kvstore.api.v1.SessionOpenRequest.newBuilder()
+                        .setTtlMillis(5_000)).build())).response()).getSessionId();
+        assertEquals(0, h.store.revision(), "opening a session is no revision");
+        h.apply(put("/e/persistent", "p"));
+        for (String name : List.of("x", "y")) {
+            h.apply(Command.newBuilder().setCreate(CreateRequest.newBuilder().setPath("/e/" + name)
+                    .setValue(bytes(name)).setSessionId(session)).build());
+        }
+        try (WatchClient c = new WatchClient(h.channel)) {
+            c.create(watch(1, "/e", WatchMode.CHILDREN, 1).setPrevValue(true).build());
+            h.apply(Command.newBuilder().setExpireSessions(io.kvstore.store.command.ExpireSessions.newBuilder()
+                    .addSessionId(session)).build());
+            WatchResponse expired = c.await(1, r -> r.hasEvents() && r.getHeader().getRevision() == 4, AWAIT);
+            assertEquals(List.of("/e/x", "/e/y"),
+                    expired.getEvents().getEventsList().stream().map(WatchEvent::getPath).toList());
+            assertTrue(expired.getEvents().getEventsList().stream()
+                    .allMatch(e -> e.getType() == EventType.DELETED && e.getPrevStat().getEphemeralSessionId()
+                            == session));
+        }
+    }
+
+    @Test
     void historyIsTrimmedByAge() {
         h = new WatchHarness(dir, new HistoryBounds(1_000, Duration.ofMinutes(1)), Duration.ofSeconds(10));
         h.apply(put("/k", "old"));

@@ -72,9 +72,13 @@ public final class ReconnectingWatcher implements Watcher {
     private volatile long lastRevision;
     private volatile long lastResponseNanos = System.nanoTime();
     private ScheduledFuture<?> stallCheck; // guarded by this
+    /** Tells the client to forget this watcher (it keeps open ones to close them with itself). */
+    private final Runnable onClosed;
 
     public ReconnectingWatcher(String path, WatchOptions options, WatchListener listener, Endpoints endpoints,
-            ScheduledExecutorService timer, Executor callbackExecutor, ClientConfig config, Random jitter) {
+            ScheduledExecutorService timer, Executor callbackExecutor, ClientConfig config, Random jitter,
+            Runnable onClosed) {
+        this.onClosed = onClosed;
         this.path = path;
         this.options = options;
         this.listener = listener;
@@ -124,6 +128,7 @@ public final class ReconnectingWatcher implements Watcher {
         if (toCancel != null) {
             toCancel.cancel("watcher closed", null);
         }
+        onClosed.run();
     }
 
     /** Guarded by this. */
@@ -270,6 +275,7 @@ public final class ReconnectingWatcher implements Watcher {
         if (toCancel != null) {
             toCancel.cancel("watch ended", null);
         }
+        onClosed.run();
         return true;
     }
 
