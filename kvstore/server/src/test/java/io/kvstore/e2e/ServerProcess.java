@@ -36,6 +36,7 @@ final class ServerProcess {
     private final Path dataDir;
     private final Path logFile;
     private final HostPort clientAddress;
+    private final HostPort peerAddress;
     private final List<String> command;
     private Process process;
     /** Where the current run's output starts in the log: the serving line is looked for after it. */
@@ -50,6 +51,7 @@ final class ServerProcess {
         this.name = Objects.requireNonNull(name, "name");
         this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
         this.clientAddress = Objects.requireNonNull(clientAddress, "clientAddress");
+        this.peerAddress = Objects.requireNonNull(peerAddress, "peerAddress");
         this.logFile = dataDir.resolveSibling(name + ".log");
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -71,6 +73,10 @@ final class ServerProcess {
 
     HostPort clientAddress() {
         return clientAddress;
+    }
+
+    HostPort peerAddress() {
+        return peerAddress;
     }
 
     boolean isAlive() {
