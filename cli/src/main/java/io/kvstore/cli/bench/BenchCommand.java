@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
         description = "Measures put or get throughput and latency with closed-loop clients.",
         footerHeading = "%nExamples:%n",
         footer = {
-            "  kvctl bench put --clients 64 --requests 100000             # 64 clients, one request in flight each",
+            "  kvctl bench put --clients 64 --requests 100000             # 64 closed-loop clients",
             "  kvctl bench get --clients 1 --requests 20000 --warmup 5000 # linearizable reads",
             "  kvctl bench put --clients 16 --target-rate 2000 -o json    # open loop at 2000/s"})
 public final class BenchCommand implements java.util.concurrent.Callable<Integer> {
