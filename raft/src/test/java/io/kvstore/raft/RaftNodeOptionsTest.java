@@ -19,7 +19,7 @@ class RaftNodeOptionsTest {
         assertEquals(10, options.tickMillis());
         assertEquals(20, options.electionTicks());
         assertEquals(3, options.heartbeatTicks());
-        assertEquals(MEMBERS.keySet(), options.toRaftConfig().voters());
+        assertEquals(MEMBERS.keySet(), options.toRaftConfig(MEMBERS.keySet()).voters());
     }
 
     @Test
