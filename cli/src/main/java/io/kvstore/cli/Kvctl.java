@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "kvctl", mixinStandardHelpOptions = true, version = "kvctl 0.1.0",
         description = "Reads and writes the znode tree of a kvstore cluster, and manages its members.",
         subcommands = {PutCommand.class, GetCommand.class, LsCommand.class, RmCommand.class, TxnCommand.class,
-                MemberCommand.class, LeaderCommand.class, StatusCommand.class, CommandLine.HelpCommand.class},
+                MemberCommand.class, LeaderCommand.class, StatusCommand.class,
+                io.kvstore.cli.bench.BenchCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  kvctl put --parents /app/db/url jdbc:postgresql://db/app",

@@ -433,7 +433,13 @@ public final class KvClient implements AutoCloseable {
         private Duration requestTimeout = Duration.ofSeconds(5);
         private Duration retryDeadline = Duration.ofSeconds(30);
         private Duration backoffInitial = Duration.ofMillis(25);
-        private Duration backoffMax = Duration.ofSeconds(1);
+        /**
+         * 100 ms: an election takes 200–400 ms with the server's defaults, and a client backing off towards a
+         * second between attempts would find the new leader up to half a second late (measured in
+         * docs/benchmarks.md). Ten attempts a second per waiting call is a small load on a cluster that is
+         * electing anyway.
+         */
+        private Duration backoffMax = Duration.ofMillis(100);
         private int writeLanes = 64;
         private int laneWaitersMax = 10_000;
         private Random jitter = new Random();
@@ -470,7 +476,7 @@ public final class KvClient implements AutoCloseable {
             return this;
         }
 
-        /** Backoff before the second attempt (default 25 ms) and the cap it doubles up to (default 1 s). */
+        /** Backoff before the second attempt (default 25 ms) and the cap it doubles up to (default 100 ms). */
         public Builder backoff(Duration initial, Duration max) {
             this.backoffInitial = initial;
             this.backoffMax = max;

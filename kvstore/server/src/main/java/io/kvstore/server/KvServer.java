@@ -126,7 +126,8 @@ public final class KvServer implements AutoCloseable {
             config.cluster().forEach((member, address) -> peers.put(member, address.toSocketAddress()));
             RaftNode raft = RaftNode.open(
                     RaftNodeOptions.builder(config.name(), config.clusterId(), peers, config.dataDir())
-                            .join(config.join()).build(), store);
+                            .join(config.join()).snapshotEveryEntries(config.snapshotEveryEntries())
+                            .leaseReads(config.leaseReads()).build(), store);
             opened.add(raft);
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
                     threads("kvserver-monitor-" + config.name()));

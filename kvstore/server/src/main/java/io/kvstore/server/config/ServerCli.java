@@ -61,7 +61,8 @@ public final class ServerCli {
 
     /** The settings a config file may hold: the flag names without dashes. */
     public static final Set<String> KEYS =
-            Set.of("name", "data-dir", "client-addr", "peer-addr", "cluster", "cluster-id", "join");
+            Set.of("name", "data-dir", "client-addr", "peer-addr", "cluster", "cluster-id", "join",
+                    "snapshot-every-entries", "lease-reads");
     /** Prefix of the environment variables. */
     public static final String ENV_PREFIX = "KVSERVER_";
 
@@ -96,6 +97,15 @@ public final class ServerCli {
                     + "the existing members' peer addresses; then run 'kvctl member add' for it. Read at the first "
                     + "start only. Default: false.")
     String join;
+
+    @Option(names = "--snapshot-every-entries", paramLabel = "N",
+            description = "Entries applied between snapshots; the raft log is compacted to each (default 10000).")
+    String snapshotEveryEntries;
+
+    @Option(names = "--lease-reads", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+            description = "Serve linearizable reads on the leader from a check-quorum lease (default false; "
+                    + "see docs/raft.md for what breaks them).")
+    String leaseReads;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Flat YAML file of 'key: value' lines with the flag names as keys (no dashes).")
@@ -154,11 +164,23 @@ public final class ServerCli {
         HostPort client = HostPort.parse(sources.pick(clientAddr, "client-addr",
                 "127.0.0.1:" + ServerConfig.CLIENT_PORT_DEFAULT), "--client-addr");
         return new ServerConfig(memberName, Path.of(sources.pick(dataDir, "data-dir", "data")), client, peer, members,
-                sources.pick(clusterId, "cluster-id", "kvstore"), parseBoolean(sources.pick(join, "join", "false")));
+                sources.pick(clusterId, "cluster-id", "kvstore"),
+                parseBoolean(sources.pick(join, "join", "false"), "--join"),
+                parseLong(sources.pick(snapshotEveryEntries, "snapshot-every-entries",
+                        Long.toString(ServerConfig.SNAPSHOT_EVERY_ENTRIES_DEFAULT)), "--snapshot-every-entries"),
+                parseBoolean(sources.pick(leaseReads, "lease-reads", "false"), "--lease-reads"));
     }
 
-    /** true/false (any case); anything else is an error naming --join, so "ture" never means false. */
-    private static boolean parseBoolean(String text) {
+    private static long parseLong(String text, String flag) {
+        try {
+            return Long.parseLong(text.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " must be a whole number: '" + text + "'");
+        }
+    }
+
+    /** true/false (any case); anything else is an error naming the flag, so "ture" never means false. */
+    private static boolean parseBoolean(String text, String flag) {
         String value = text.strip().toLowerCase(Locale.ROOT);
         if (value.equals("true")) {
             return true;
@@ -166,7 +188,7 @@ public final class ServerCli {
         if (value.equals("false")) {
             return false;
         }
-        throw new IllegalArgumentException("--join must be true or false: '" + text + "'");
+        throw new IllegalArgumentException(flag + " must be true or false: '" + text + "'");
     }
 
     private static String nonEmpty(String value) {

@@ -29,9 +29,18 @@ import java.util.regex.Pattern;
  *     campaigning, until an operator adds it as a learner ({@code kvctl member add}), then learns the membership
  *     from the leader. Only the first start of a data directory reads it; afterwards the membership comes from the
  *     log. False: {@code cluster} is the bootstrap membership of a new cluster, identical on every initial member
+ * @param snapshotEveryEntries ({@code --snapshot-every-entries}, default 10,000) entries applied between snapshots
+ *     of the state; the raft log is compacted to each snapshot, so this bounds the log (docs/raft.md)
+ * @param leaseReads ({@code --lease-reads}, default false) serve linearizable reads on the leader from a
+ *     check-quorum lease instead of a heartbeat round: faster, but only correct while clock drift stays under 5 %
+ *     and the leader is not paused between checking the lease and reading (docs/raft.md, "Lease reads")
  */
 public record ServerConfig(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress,
-                           Map<String, HostPort> cluster, String clusterId, boolean join) {
+                           Map<String, HostPort> cluster, String clusterId, boolean join, long snapshotEveryEntries,
+                           boolean leaseReads) {
+
+    /** Default snapshot interval: a few MB of log for a config store's small writes; see RaftNodeOptions. */
+    public static final long SNAPSHOT_EVERY_ENTRIES_DEFAULT = 10_000;
 
     /** Default client port: one above Redis's 6379 family, unused by etcd (2379) and ZooKeeper (2181). */
     public static final int CLIENT_PORT_DEFAULT = 7379;
@@ -73,6 +82,16 @@ public record ServerConfig(String name, Path dataDir, HostPort clientAddress, Ho
                     + "'s address in --cluster " + own + ": give one of them, or the same address in both");
         }
         cluster = Collections.unmodifiableMap(new LinkedHashMap<>(cluster));
+        if (snapshotEveryEntries < 1) {
+            throw new IllegalArgumentException("--snapshot-every-entries must be at least 1: " + snapshotEveryEntries);
+        }
+    }
+
+    /** With the default snapshot interval and no lease reads. */
+    public ServerConfig(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress,
+                        Map<String, HostPort> cluster, String clusterId, boolean join) {
+        this(name, dataDir, clientAddress, peerAddress, cluster, clusterId, join, SNAPSHOT_EVERY_ENTRIES_DEFAULT,
+                false);
     }
 
     /** A member of a new cluster (not joining); see the record's parameters. */
@@ -90,7 +109,8 @@ public record ServerConfig(String name, Path dataDir, HostPort clientAddress, Ho
 
     /** This configuration with another client address (the one actually bound when the port was 0). */
     public ServerConfig withClientAddress(HostPort address) {
-        return new ServerConfig(name, dataDir, address, peerAddress, cluster, clusterId, join);
+        return new ServerConfig(name, dataDir, address, peerAddress, cluster, clusterId, join, snapshotEveryEntries,
+                leaseReads);
     }
 
     /**

@@ -43,6 +43,27 @@ class ServerCliTest {
     }
 
     @Test
+    void snapshotIntervalAndLeaseReadsHaveDefaultsAndAreValidated() {
+        ServerConfig defaults = ServerCli.parse(new String[0], Map.of());
+        assertEquals(10_000, defaults.snapshotEveryEntries());
+        assertEquals(false, defaults.leaseReads());
+        ServerConfig set = ServerCli.parse(new String[] {"--snapshot-every-entries", "500", "--lease-reads"},
+                Map.of());
+        assertEquals(500, set.snapshotEveryEntries());
+        assertEquals(true, set.leaseReads());
+        assertEquals(77, ServerCli.parse(new String[0], Map.of("KVSERVER_SNAPSHOT_EVERY_ENTRIES", "77"))
+                .snapshotEveryEntries());
+        org.junit.jupiter.api.Assertions.assertTrue(org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> ServerCli.parse(new String[] {"--snapshot-every-entries", "0"}, Map.of()))
+                .getMessage().contains("--snapshot-every-entries"));
+        org.junit.jupiter.api.Assertions.assertTrue(org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> ServerCli.parse(new String[] {"--lease-reads=maybe"}, Map.of()))
+                .getMessage().contains("--lease-reads"));
+    }
+
+    @Test
     void joinComesFromFlagEnvironmentOrFileAndIsOffByDefault() throws IOException {
         assertEquals(false, ServerCli.parse(new String[0], Map.of()).join());
         assertEquals(true, ServerCli.parse(new String[] {"--join"}, Map.of()).join());
