@@ -116,7 +116,8 @@ public final class KvServer implements AutoCloseable {
                 config.peerAddress());
         List<AutoCloseable> opened = new ArrayList<>();
         try {
-            KvStateMachine store = new KvStateMachine(config.dataDir().resolve("state"));
+            KvStateMachine store = new KvStateMachine(config.dataDir().resolve("state"), config.watchHistoryBounds(),
+                    System::currentTimeMillis);
             opened.add(store);
             // Before raft opens: the hub must see every entry applied from now on.
             WatchHub watchHub = new WatchHub(store, io.kvstore.server.member.MemberIds.numeric(config.name()),

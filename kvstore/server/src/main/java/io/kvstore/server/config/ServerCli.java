@@ -62,7 +62,7 @@ public final class ServerCli {
     /** The settings a config file may hold: the flag names without dashes. */
     public static final Set<String> KEYS =
             Set.of("name", "data-dir", "client-addr", "peer-addr", "cluster", "cluster-id", "join",
-                    "snapshot-every-entries", "lease-reads");
+                    "snapshot-every-entries", "lease-reads", "watch-history-revisions", "watch-history-age-seconds");
     /** Prefix of the environment variables. */
     public static final String ENV_PREFIX = "KVSERVER_";
 
@@ -106,6 +106,15 @@ public final class ServerCli {
             description = "Serve linearizable reads on the leader from a check-quorum lease (default false; "
                     + "see docs/raft.md for what breaks them).")
     String leaseReads;
+
+    @Option(names = "--watch-history-revisions", paramLabel = "N",
+            description = "Revisions of watch history kept; watches can start or resume that far back "
+                    + "(default 100000).")
+    String watchHistoryRevisions;
+
+    @Option(names = "--watch-history-age-seconds", paramLabel = "SECONDS",
+            description = "Watch history older than this is trimmed (default 3600).")
+    String watchHistoryAgeSeconds;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Flat YAML file of 'key: value' lines with the flag names as keys (no dashes).")
@@ -168,7 +177,13 @@ public final class ServerCli {
                 parseBoolean(sources.pick(join, "join", "false"), "--join"),
                 parseLong(sources.pick(snapshotEveryEntries, "snapshot-every-entries",
                         Long.toString(ServerConfig.SNAPSHOT_EVERY_ENTRIES_DEFAULT)), "--snapshot-every-entries"),
-                parseBoolean(sources.pick(leaseReads, "lease-reads", "false"), "--lease-reads"));
+                parseBoolean(sources.pick(leaseReads, "lease-reads", "false"), "--lease-reads"),
+                parseLong(sources.pick(watchHistoryRevisions, "watch-history-revisions",
+                        Long.toString(io.kvstore.store.HistoryBounds.DEFAULT.revisionsMax())),
+                        "--watch-history-revisions"),
+                parseLong(sources.pick(watchHistoryAgeSeconds, "watch-history-age-seconds",
+                        Long.toString(io.kvstore.store.HistoryBounds.DEFAULT.age().toSeconds())),
+                        "--watch-history-age-seconds"));
     }
 
     private static long parseLong(String text, String flag) {

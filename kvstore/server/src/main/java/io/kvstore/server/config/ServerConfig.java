@@ -1,5 +1,6 @@
 package io.kvstore.server.config;
 
+import io.kvstore.store.HistoryBounds;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -34,10 +35,14 @@ import java.util.regex.Pattern;
  * @param leaseReads ({@code --lease-reads}, default false) serve linearizable reads on the leader from a
  *     check-quorum lease instead of a heartbeat round: faster, but only correct while clock drift stays under 5 %
  *     and the leader is not paused between checking the lease and reading (docs/raft.md, "Lease reads")
+ * @param watchHistoryRevisions ({@code --watch-history-revisions}, default 100,000) revisions of watch history kept:
+ *     a watch can start or resume that far back (docs/server.md, "Watches")
+ * @param watchHistoryAgeSeconds ({@code --watch-history-age-seconds}, default 3,600) history older than this is
+ *     trimmed even below the count
  */
 public record ServerConfig(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress,
                            Map<String, HostPort> cluster, String clusterId, boolean join, long snapshotEveryEntries,
-                           boolean leaseReads) {
+                           boolean leaseReads, long watchHistoryRevisions, long watchHistoryAgeSeconds) {
 
     /** Default snapshot interval: a few MB of log for a config store's small writes; see RaftNodeOptions. */
     public static final long SNAPSHOT_EVERY_ENTRIES_DEFAULT = 10_000;
@@ -85,6 +90,27 @@ public record ServerConfig(String name, Path dataDir, HostPort clientAddress, Ho
         if (snapshotEveryEntries < 1) {
             throw new IllegalArgumentException("--snapshot-every-entries must be at least 1: " + snapshotEveryEntries);
         }
+        if (watchHistoryRevisions < 1) {
+            throw new IllegalArgumentException("--watch-history-revisions must be at least 1: "
+                    + watchHistoryRevisions);
+        }
+        if (watchHistoryAgeSeconds < 1) {
+            throw new IllegalArgumentException("--watch-history-age-seconds must be at least 1: "
+                    + watchHistoryAgeSeconds);
+        }
+    }
+
+    /** With the default watch history bounds. */
+    public ServerConfig(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress,
+                        Map<String, HostPort> cluster, String clusterId, boolean join, long snapshotEveryEntries,
+                        boolean leaseReads) {
+        this(name, dataDir, clientAddress, peerAddress, cluster, clusterId, join, snapshotEveryEntries, leaseReads,
+                HistoryBounds.DEFAULT.revisionsMax(), HistoryBounds.DEFAULT.age().toSeconds());
+    }
+
+    /** The watch history bounds of the state machine. */
+    public HistoryBounds watchHistoryBounds() {
+        return new HistoryBounds(watchHistoryRevisions, java.time.Duration.ofSeconds(watchHistoryAgeSeconds));
     }
 
     /** With the default snapshot interval and no lease reads. */
@@ -110,7 +136,7 @@ public record ServerConfig(String name, Path dataDir, HostPort clientAddress, Ho
     /** This configuration with another client address (the one actually bound when the port was 0). */
     public ServerConfig withClientAddress(HostPort address) {
         return new ServerConfig(name, dataDir, address, peerAddress, cluster, clusterId, join, snapshotEveryEntries,
-                leaseReads);
+                leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds);
     }
 
     /**

@@ -64,6 +64,22 @@ class ServerCliTest {
     }
 
     @Test
+    void watchHistoryBoundsHaveDefaultsAndAreValidated() {
+        ServerConfig defaults = ServerCli.parse(new String[0], Map.of());
+        assertEquals(io.kvstore.store.HistoryBounds.DEFAULT, defaults.watchHistoryBounds());
+        ServerConfig set = ServerCli.parse(new String[] {"--watch-history-revisions", "500",
+                "--watch-history-age-seconds", "60"}, Map.of());
+        assertEquals(new io.kvstore.store.HistoryBounds(500, java.time.Duration.ofMinutes(1)),
+                set.watchHistoryBounds());
+        assertEquals(7, ServerCli.parse(new String[0], Map.of("KVSERVER_WATCH_HISTORY_REVISIONS", "7"))
+                .watchHistoryRevisions());
+        org.junit.jupiter.api.Assertions.assertTrue(org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> ServerCli.parse(new String[] {"--watch-history-age-seconds", "0"}, Map.of()))
+                .getMessage().contains("--watch-history-age-seconds"));
+    }
+
+    @Test
     void joinComesFromFlagEnvironmentOrFileAndIsOffByDefault() throws IOException {
         assertEquals(false, ServerCli.parse(new String[0], Map.of()).join());
         assertEquals(true, ServerCli.parse(new String[] {"--join"}, Map.of()).join());
