@@ -36,6 +36,8 @@ final class WatchStream implements StreamObserver<WatchRequest> {
     private final Map<Long, ServerWatch> watches = new HashMap<>(); // guarded by this
     private final Set<ServerWatch> parked = new LinkedHashSet<>(); // guarded by this: catch-ups waiting for room
     private final AtomicBoolean draining = new AtomicBoolean();
+    /** gRPC forbids concurrent calls on one observer: the sender's onNext and the request thread's onCompleted. */
+    private final Object outLock = new Object();
     private volatile boolean ended;
 
     WatchStream(WatchHub hub, ServerCallStreamObserver<WatchResponse> out) {
@@ -200,7 +202,12 @@ final class WatchStream implements StreamObserver<WatchRequest> {
                     }
                     queuedBytes -= r.getSerializedSize();
                 }
-                out.onNext(r);
+                synchronized (outLock) {
+                    if (ended) {
+                        break;
+                    }
+                    out.onNext(r);
+                }
             }
             synchronized (this) {
                 if (!parked.isEmpty() && hasRoom()) {
@@ -231,10 +238,12 @@ final class WatchStream implements StreamObserver<WatchRequest> {
     @Override
     public void onCompleted() {
         end();
-        try {
-            out.onCompleted();
-        } catch (RuntimeException alreadyClosed) {
-            // the client went away
+        synchronized (outLock) {
+            try {
+                out.onCompleted();
+            } catch (RuntimeException alreadyClosed) {
+                // the client went away
+            }
         }
     }
 
