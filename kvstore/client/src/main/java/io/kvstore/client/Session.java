@@ -25,9 +25,10 @@ import java.util.function.Consumer;
  * Made by {@link KvClient#openSession}; the caller owns it and must {@link #close()} it.
  *
  * <p><b>Keepalives.</b> Sent in the background every TTL/3 on one KeepAlive stream to the leader (the member that
- * tracks deadlines). When the stream fails the session reconnects at once, to the leader named in a NOT_LEADER
- * answer or else to the next endpoint, retrying every {@value #RETRY_MILLIS} ms for ever, until the server says the
- * session expired or the session is closed.
+ * tracks deadlines). When the stream fails, the session's next keepalive (due within TTL/3) opens a new stream, to
+ * the leader named in a NOT_LEADER answer or else to the next endpoint; while keepalives fail it retries every
+ * {@value #RETRY_MILLIS} ms, for ever, until the server says the session expired or the session is closed. The
+ * TTL/3 cadence leaves two thirds of the TTL for that (SessionLeaderKillIT: a leader kill -9 never expired a session).
  *
  * <p><b>States</b> ({@link #state()}, {@link #addListener}):
  * <pre>
