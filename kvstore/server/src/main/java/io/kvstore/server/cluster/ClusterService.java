@@ -1,5 +1,8 @@
 package io.kvstore.server.cluster;
 
+import static io.kvstore.server.Replies.answer;
+import static io.kvstore.server.Replies.fail;
+
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
@@ -285,7 +288,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     }
 
     /** Proposes {@code change} and answers with {@code success} once applied here. */
-    private <R> void change(MembershipChange change, StreamObserver<R> response, ResponseSupplier<R> success) {
+    private <R> void change(MembershipChange change, StreamObserver<R> response, java.util.function.Supplier<R> success) {
         withDeadline(raft.changeMembership(change)).whenCompleteAsync((ok, error) -> {
             if (error == null) {
                 log.info("member {} applied membership change {} {}", members.self(), change.kind(),
@@ -400,32 +403,4 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
         return e;
     }
 
-    interface ResponseSupplier<R> {
-        R get();
-    }
-
-    static <R> void answer(StreamObserver<R> response, ResponseSupplier<R> supplier) {
-        R value;
-        try {
-            value = supplier.get();
-        } catch (RuntimeException e) {
-            log.error("cluster request failed on this member", e);
-            fail(response, StatusMapper.internal(e));
-            return;
-        }
-        try {
-            response.onNext(value);
-            response.onCompleted();
-        } catch (RuntimeException e) {
-            log.debug("could not answer a call (cancelled by the client?): {}", e.toString());
-        }
-    }
-
-    static void fail(StreamObserver<?> response, StatusRuntimeException status) {
-        try {
-            response.onError(status);
-        } catch (RuntimeException e) {
-            log.debug("could not fail a call (cancelled by the client?): {}", e.toString());
-        }
-    }
 }

@@ -1,5 +1,7 @@
 package io.kvstore.server.cluster;
 
+import io.kvstore.server.Replies;
+
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptors;
@@ -83,7 +85,7 @@ final class LeaderRemoval {
         }
         transfer.whenCompleteAsync((leader, error) -> {
             if (error != null) {
-                ClusterService.fail(response, ClusterService.transferFailure(error));
+                Replies.fail(response, ClusterService.transferFailure(error));
                 return;
             }
             log.info("member {} handed leadership to {}; asking it to remove {}", members.self(), leader,
@@ -110,7 +112,7 @@ final class LeaderRemoval {
 
         void attempt() {
             if (deadline != null && deadline.isExpired()) {
-                ClusterService.fail(response, Status.DEADLINE_EXCEEDED.withDescription("member " + members.self()
+                Replies.fail(response, Status.DEADLINE_EXCEEDED.withDescription("member " + members.self()
                         + " handed leadership over, but the new leader did not confirm its removal before the "
                         + "deadline; repeat the remove").asRuntimeException());
                 return;
@@ -133,7 +135,7 @@ final class LeaderRemoval {
                         MetadataUtils.newAttachHeadersInterceptor(headers))
                         .newCall(ClusterGrpc.getMemberRemoveMethod(), options);
             } catch (RuntimeException closed) {
-                ClusterService.fail(response, StatusMapper.internal(closed));
+                Replies.fail(response, StatusMapper.internal(closed));
                 return;
             }
             ClientCalls.asyncUnaryCall(call, request, new StreamObserver<>() {
@@ -151,7 +153,7 @@ final class LeaderRemoval {
 
                 @Override
                 public void onCompleted() {
-                    ClusterService.answer(response, () -> answer);
+                    Replies.answer(response, () -> answer);
                 }
             });
         }
@@ -160,11 +162,11 @@ final class LeaderRemoval {
             ErrorCode reason = ErrorTrailers.reason(t).orElse(null);
             Status.Code code = Status.fromThrowable(t).getCode();
             if (reason == ErrorCode.MEMBER_NOT_FOUND && attempts > 1) {
-                ClusterService.answer(response, removedAlready::get);
+                Replies.answer(response, removedAlready::get);
             } else if (code == Status.Code.UNAVAILABLE || reason == ErrorCode.BUSY) {
                 later();
             } else {
-                ClusterService.fail(response, StatusMapper.ofForwarded(t, CallKind.WRITE, leader));
+                Replies.fail(response, StatusMapper.ofForwarded(t, CallKind.WRITE, leader));
             }
         }
 
@@ -173,7 +175,7 @@ final class LeaderRemoval {
             try {
                 scheduler.schedule(() -> callbacks.execute(this::attempt), delay, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException stopping) {
-                ClusterService.fail(response, StatusMapper.noLeader(members.self()));
+                Replies.fail(response, StatusMapper.noLeader(members.self()));
             }
         }
     }

@@ -1,5 +1,8 @@
 package io.kvstore.server.kv;
 
+import static io.kvstore.server.Replies.answer;
+import static io.kvstore.server.Replies.fail;
+
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
@@ -245,35 +248,4 @@ public final class KvService extends KVGrpc.KVImplBase {
                 : future.orTimeout(Math.max(1, deadline.timeRemaining(TimeUnit.NANOSECONDS)), TimeUnit.NANOSECONDS);
     }
 
-    private interface ResponseSupplier<R> {
-        R get();
-    }
-
-    private static <R> void answer(StreamObserver<R> response, ResponseSupplier<R> supplier) {
-        R value;
-        try {
-            value = supplier.get();
-        } catch (StatusRuntimeException e) {
-            fail(response, e);
-            return;
-        } catch (RuntimeException e) {
-            log.error("request failed on this member", e);
-            fail(response, StatusMapper.internal(e));
-            return;
-        }
-        try {
-            response.onNext(value);
-            response.onCompleted();
-        } catch (RuntimeException e) {
-            log.debug("could not answer a call (cancelled by the client?): {}", e.toString());
-        }
-    }
-
-    private static void fail(StreamObserver<?> response, StatusRuntimeException status) {
-        try {
-            response.onError(status);
-        } catch (RuntimeException e) {
-            log.debug("could not fail a call (cancelled by the client?): {}", e.toString());
-        }
-    }
 }
