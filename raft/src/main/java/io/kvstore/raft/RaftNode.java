@@ -72,6 +72,7 @@ public final class RaftNode implements AutoCloseable {
     private final Thread applyThread;
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile Membership membership;
+    private final CompletableFuture<Throwable> failure = new CompletableFuture<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private RaftNode(RaftNodeOptions options, java.util.Set<String> bootstrapVoters, StateMachine stateMachine,
@@ -374,8 +375,18 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /** A node thread hit a fatal error: stop the member from another thread (close joins the node threads). */
+    /**
+     * Completes with the cause when this member stops itself after a fatal error (a failed write or fsync of its
+     * log, an exception from the state machine): durability is unknown then, so the member must not go on. A server
+     * embedding the node should exit non-zero. Never completes on a normal {@link #close()}.
+     */
+    public CompletableFuture<Throwable> failure() {
+        return failure;
+    }
+
     private void fail(Throwable cause) {
         log.error("member {} is stopping after a fatal error", options.id(), cause);
+        failure.complete(cause);
         Thread stopper = new Thread(this::close, "raft-stop-" + options.id());
         stopper.setDaemon(true);
         stopper.start();

@@ -60,6 +60,19 @@ class RaftNodeTest {
     }
 
     @Test
+    void aLogThatCannotSyncStopsTheMemberAndReportsWhy() throws Exception {
+        node = startSingleMember();
+        assertTrue(!node.failure().isDone(), "no failure while healthy");
+        logStore.failSyncs(new java.io.IOException("disk gone"));
+        CompletableFuture<Object> write = node.propose(ByteString.copyFromUtf8("lost?"));
+        Throwable cause = node.failure().get(10, TimeUnit.SECONDS);
+        assertEquals("disk gone", cause.getMessage());
+        // The member stopped: the write was never acknowledged, and later requests fail fast.
+        ExecutionException e = assertThrows(ExecutionException.class, () -> write.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof RaftClosedException, e.getCause().toString());
+    }
+
+    @Test
     void readIndexCompletesOnceApplied() throws Exception {
         node = startSingleMember();
         node.propose(ByteString.copyFromUtf8("x")).get(10, TimeUnit.SECONDS);

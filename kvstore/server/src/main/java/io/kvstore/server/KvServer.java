@@ -293,6 +293,14 @@ public final class KvServer implements AutoCloseable {
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "kvserver-shutdown"));
+        // Raft stops itself when its log cannot be written (durability unknown): the process must not linger as a
+        // member that answers nothing. Exit from a thread of our own: the callback runs on a raft thread that the
+        // shutdown hook waits for.
+        server.raft.failure().thenAccept(cause -> {
+            System.err.println("kvserver " + config.name() + ": raft stopped after a fatal error: " + describe(cause));
+            Thread exit = new Thread(() -> System.exit(1), "kvserver-fatal-exit");
+            exit.start();
+        });
         server.awaitStopped();
     }
 

@@ -54,9 +54,19 @@ public final class MemoryLogStore implements LogStore {
         snapshot = meta;
     }
 
+    private java.io.IOException syncFailure;
+
     @Override
-    public synchronized void sync() {
+    public synchronized void sync() throws java.io.IOException {
+        if (syncFailure != null) {
+            throw syncFailure;
+        }
         syncs++;
+    }
+
+    /** Every later sync throws {@code failure}, as a dead disk would. */
+    public synchronized void failSyncs(java.io.IOException failure) {
+        syncFailure = failure;
     }
 
     @Override
