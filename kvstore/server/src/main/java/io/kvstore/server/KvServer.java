@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * and exit codes: 2 for a configuration error, 1 for a failure to start, each with one line on stderr.
  *
  * <p>Threads: raft's two threads; {@value #CALL_THREADS} call threads that run gRPC handlers and every continuation
- * of a raft future (so RocksDB reads never run on raft threads); one scheduler thread for health, member
+ * of a raft future but a successful write's prebuilt answer (so RocksDB reads never run on raft threads); one scheduler thread for health, member
  * publication and default deadlines. Thread-safe; {@link #close} is idempotent.
  */
 public final class KvServer implements AutoCloseable {
