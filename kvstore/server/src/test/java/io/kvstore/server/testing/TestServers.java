@@ -17,14 +17,29 @@ public final class TestServers {
     private TestServers() {
     }
 
-    /** A free loopback port, as the OS reports it (another process may take it first: rare, and loud). */
+    /**
+     * A free loopback port from 20000–32767, below Linux's ephemeral range, each at most once per JVM. A port the OS
+     * picks for port 0 comes from the ephemeral range, where the local end of any outgoing connection can take it
+     * before the server binds (MembershipChangesIT once failed with "Address already in use" that way).
+     */
     public static HostPort freePeerAddress() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return new HostPort("127.0.0.1", socket.getLocalPort());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int attempt = 0; attempt <= LAST_PORT - FIRST_PORT; attempt++) {
+            int candidate = FIRST_PORT + Math.floorMod(NEXT_PORT.getAndIncrement() - FIRST_PORT,
+                    LAST_PORT - FIRST_PORT + 1);
+            try (ServerSocket socket = new ServerSocket(candidate, 1, InetAddress.getLoopbackAddress())) {
+                return new HostPort("127.0.0.1", candidate);
+            } catch (IOException inUse) {
+                // taken by another listener: try the next one
+            }
         }
+        throw new UncheckedIOException(new IOException("no free loopback port in " + FIRST_PORT + "-" + LAST_PORT));
     }
+
+    private static final int FIRST_PORT = 20_000;
+    private static final int LAST_PORT = 32_767;
+    /** A random start per JVM, so JVMs running side by side rarely probe the same ports. */
+    private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT = new java.util.concurrent.atomic
+            .AtomicInteger(FIRST_PORT + java.util.concurrent.ThreadLocalRandom.current().nextInt(LAST_PORT - FIRST_PORT));
 
     /** A single-member configuration in {@code dataDir}. */
     public static ServerConfig single(Path dataDir) {
