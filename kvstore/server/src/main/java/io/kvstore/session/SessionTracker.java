@@ -5,8 +5,10 @@ import io.kvstore.server.member.MemberDirectory;
 import io.kvstore.store.KvStateMachine;
 import io.kvstore.store.KvStateMachine.LiveSession;
 import io.kvstore.store.Limits;
+import io.kvstore.store.command.CheckpointSessions;
 import io.kvstore.store.command.Command;
 import io.kvstore.store.command.ExpireSessions;
+import io.kvstore.store.command.SessionCheckpoint;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -23,10 +25,19 @@ import org.slf4j.LoggerFactory;
 /**
  * The leader's session countdowns. Holds, for each live session, the monotonic time by which a keepalive must come;
  * a keepalive restarts it at the session's full TTL. {@link #tick()} adopts sessions the store has and this tracker
- * does not yet (a new open, or every session right after this member became leader: the grace period is their full
- * TTL from that moment), forgets ended ones, and proposes one {@code ExpireSessions} with up to
+ * does not yet, forgets ended ones, and proposes one {@code ExpireSessions} with up to
  * {@link Limits#EXPIRE_BATCH_MAX} sessions whose deadline passed. At most one expiry is in flight; the next tick
- * proposes again if it failed. Nothing here is replicated: a member that is not leader holds no deadlines.
+ * proposes again if it failed. Deadlines themselves are not replicated: a member that is not leader holds none.
+ *
+ * <p><b>Checkpoints</b> (etcd #9395; docs/server.md, "Leader change (grace period)"). Every
+ * {@link #CHECKPOINT_INTERVAL_MILLIS} the leader proposes one {@code CheckpointSessions} with the remaining time of
+ * up to {@link Limits#CHECKPOINT_BATCH_MAX} sessions that were never checkpointed or whose remaining time moved by at
+ * least {@link #CHECKPOINT_MIN_CHANGE_MILLIS} since their last checkpoint. A session is adopted with deadline
+ * {@code now + min(TTL, checkpoint + GRACE_MILLIS)}, or {@code now + TTL} when it was never checkpointed (a new open).
+ * The grace is not checkpointed: the next checkpoint carries {@code checkpoint - elapsed}, so a dead client's
+ * countdown keeps falling across leaders and its session expires once a leader holds for {@link #GRACE_MILLIS}, no
+ * matter how often leadership changed before. Keepalives are not logged: they restart the countdown in memory and the
+ * next checkpoint records it.
  *
  * <p>A keepalive that arrives after the expiry was proposed does not save the session: the expiry commits and the
  * next keepalive answers {@code expired}. The client's own deadline (it stops trusting the session at
@@ -40,13 +51,39 @@ public final class SessionTracker {
     private static final Logger log = LoggerFactory.getLogger(SessionTracker.class);
     /** How long an expiry proposal may take before the next tick may propose again. */
     private static final long PROPOSE_TIMEOUT_MILLIS = 5_000;
+    /**
+     * How often the leader checkpoints countdowns. A new leader's view is at most this (plus one commit) stale, so a
+     * dead client's session may outlive its TTL by about this much per leader change; every 2 s keeps that small
+     * while costing at most one small log entry per interval (none when nothing moved).
+     */
+    static final long CHECKPOINT_INTERVAL_MILLIS = 2_000;
+    /**
+     * A session is checkpointed again only when its remaining time moved by at least this much: a healthy session's
+     * countdown oscillates between TTL and TTL*2/3 (keepalives every TTL/3), and re-logging each wiggle would be a
+     * log entry per session per interval for nothing.
+     */
+    static final long CHECKPOINT_MIN_CHANGE_MILLIS = 1_000;
+    /**
+     * Added to a checkpointed remaining time by a new leader (never beyond the TTL): enough for a healthy client,
+     * which sends a keepalive every TTL/3 and retries on NOT_LEADER, to find the new leader and send one keepalive,
+     * and it covers a keepalive the old leader acknowledged after its last checkpoint. It also bounds liveness: a dead
+     * client's session expires once some leader holds for this long; if leadership changes faster than this forever,
+     * it does not (docs/server.md).
+     */
+    static final long GRACE_MILLIS = 2_000;
 
     private final MemberDirectory members;
     private final RaftNode raft;
     private final KvStateMachine store;
     private final LongSupplier nanoClock;
     private final Map<Long, Long> deadlineNanos = new ConcurrentHashMap<>();
+    /** Grace this leader added on adoption, per session, excluded from checkpoints; a keepalive drops it. */
+    private final Map<Long, Long> graceNanos = new ConcurrentHashMap<>();
+    /** The remaining time this leader last proposed (or found stored) per session. */
+    private final Map<Long, Long> checkpointedMillis = new ConcurrentHashMap<>();
     private final AtomicBoolean expiryInFlight = new AtomicBoolean();
+    private final AtomicBoolean checkpointInFlight = new AtomicBoolean();
+    private long lastCheckpointNanos;
     /** The term in which this member leads and tracks, or -1 when it does not. */
     private volatile long trackingTerm = -1;
 
@@ -73,17 +110,25 @@ public final class SessionTracker {
                 log.info("member {} stopped tracking sessions: no longer leader", members.self());
             }
             trackingTerm = -1;
-            deadlineNanos.clear();
+            clearCountdowns();
             return false;
         }
         long term = members.status().term();
         if (trackingTerm != term) {
-            deadlineNanos.clear();
+            clearCountdowns();
             trackingTerm = term;
-            log.info("member {} tracks sessions as leader in term {}: each gets its full TTL from now",
-                    members.self(), term);
+            // The first tick checkpoints at once: the next leader should not start from an older view.
+            lastCheckpointNanos = nanoClock.getAsLong() - TimeUnit.MILLISECONDS.toNanos(CHECKPOINT_INTERVAL_MILLIS);
+            log.info("member {} tracks sessions as leader in term {}: each gets min(TTL, checkpoint + {} ms) from now",
+                    members.self(), term, GRACE_MILLIS);
         }
         return true;
+    }
+
+    private void clearCountdowns() {
+        deadlineNanos.clear();
+        graceNanos.clear();
+        checkpointedMillis.clear();
     }
 
     /**
@@ -103,6 +148,7 @@ public final class SessionTracker {
         }
         long ttl = session.get().ttlMillis();
         deadlineNanos.put(sessionId, nanoClock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(ttl));
+        graceNanos.remove(sessionId);
         return OptionalLong.of(ttl);
     }
 
@@ -126,13 +172,15 @@ public final class SessionTracker {
         List<Long> expired = new ArrayList<>();
         for (LiveSession s : live) {
             liveIds.add(s.id());
-            long deadline = deadlineNanos.computeIfAbsent(s.id(),
-                    id -> now + TimeUnit.MILLISECONDS.toNanos(s.ttlMillis()));
+            long deadline = deadlineNanos.computeIfAbsent(s.id(), id -> adopt(s, now));
             if (deadline - now <= 0 && expired.size() < Limits.EXPIRE_BATCH_MAX) {
                 expired.add(s.id());
             }
         }
         deadlineNanos.keySet().retainAll(liveIds);
+        graceNanos.keySet().retainAll(liveIds);
+        checkpointedMillis.keySet().retainAll(liveIds);
+        checkpoint(live, now);
         if (!expired.isEmpty() && expiryInFlight.compareAndSet(false, true)) {
             log.info("member {} expires sessions {}", members.self(), expired);
             Command expire = Command.newBuilder()
@@ -145,5 +193,59 @@ public final class SessionTracker {
                         }
                     });
         }
+    }
+
+    /** The deadline of a session this leader does not track yet: from its checkpoint plus grace, or its full TTL. */
+    private long adopt(LiveSession s, long now) {
+        long ttl = TimeUnit.MILLISECONDS.toNanos(s.ttlMillis());
+        if (s.checkpointMillis() < 0) {
+            return now + ttl;
+        }
+        checkpointedMillis.put(s.id(), s.checkpointMillis());
+        long base = TimeUnit.MILLISECONDS.toNanos(s.checkpointMillis());
+        long granted = Math.min(ttl, base + TimeUnit.MILLISECONDS.toNanos(GRACE_MILLIS));
+        graceNanos.put(s.id(), granted - base);
+        return now + granted;
+    }
+
+    /** Proposes the countdowns that moved, when a checkpoint is due and none is in flight. */
+    private void checkpoint(List<LiveSession> live, long now) {
+        if (now - lastCheckpointNanos < TimeUnit.MILLISECONDS.toNanos(CHECKPOINT_INTERVAL_MILLIS)
+                || checkpointInFlight.get()) {
+            return;
+        }
+        CheckpointSessions.Builder batch = CheckpointSessions.newBuilder();
+        for (LiveSession s : live) {
+            if (batch.getCheckpointCount() >= Limits.CHECKPOINT_BATCH_MAX) {
+                break; // the rest next interval
+            }
+            Long deadline = deadlineNanos.get(s.id());
+            if (deadline == null) {
+                continue;
+            }
+            long remaining = Math.max(0, TimeUnit.NANOSECONDS.toMillis(
+                    deadline - graceNanos.getOrDefault(s.id(), 0L) - now));
+            Long last = checkpointedMillis.get(s.id());
+            if (last == null || Math.abs(remaining - last) >= CHECKPOINT_MIN_CHANGE_MILLIS
+                    || (remaining == 0 && last != 0)) {
+                batch.addCheckpoint(SessionCheckpoint.newBuilder().setSessionId(s.id()).setRemainingMillis(remaining));
+            }
+        }
+        lastCheckpointNanos = now;
+        if (batch.getCheckpointCount() == 0 || !checkpointInFlight.compareAndSet(false, true)) {
+            return;
+        }
+        List<SessionCheckpoint> sent = batch.getCheckpointList();
+        sent.forEach(c -> checkpointedMillis.put(c.getSessionId(), c.getRemainingMillis()));
+        Command command = Command.newBuilder().setCheckpointSessions(batch).build();
+        raft.propose(command.toByteString()).orTimeout(PROPOSE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+                .whenComplete((result, error) -> {
+                    checkpointInFlight.set(false);
+                    if (error != null) {
+                        // Proposed again next interval (as never checkpointed by this leader).
+                        sent.forEach(c -> checkpointedMillis.remove(c.getSessionId(), c.getRemainingMillis()));
+                        log.debug("checkpoint of {} sessions not committed: {}", sent.size(), error.toString());
+                    }
+                });
     }
 }

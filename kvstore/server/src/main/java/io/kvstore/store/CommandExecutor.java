@@ -22,6 +22,7 @@ import io.kvstore.api.v1.TxnRequest;
 import io.kvstore.api.v1.TxnResponse;
 import io.kvstore.store.WriteResult.Success;
 import io.kvstore.store.command.Command;
+import io.kvstore.store.command.SessionCheckpoint;
 import io.kvstore.store.command.SessionRecord;
 import io.kvstore.store.command.TtlZnode;
 import io.kvstore.store.command.ZnodeRecord;
@@ -79,6 +80,7 @@ final class CommandExecutor {
             case CLOSE_SESSION -> closeSession(command.getCloseSession().getSessionId());
             case EXPIRE_SESSIONS -> expireSessions(command.getExpireSessions().getSessionIdList());
             case EXPIRE_TTL_ZNODES -> expireTtlZnodes(command.getExpireTtlZnodes().getZnodeList());
+            case CHECKPOINT_SESSIONS -> checkpointSessions(command.getCheckpointSessions().getCheckpointList());
             case OP_NOT_SET -> Step.fail(ErrorCode.INVALID_ARGUMENT, "command has no operation");
         };
         if (step.failure() != null) {
@@ -149,6 +151,21 @@ final class CommandExecutor {
             }
         }
         return Step.ok(SessionCloseResponse.newBuilder().setDeleted(deleted).build());
+    }
+
+    /**
+     * Stores each live session's checkpointed countdown; ended sessions are skipped. Session records only: the tree
+     * does not change, so no revision and no watch event.
+     */
+    private Step checkpointSessions(List<SessionCheckpoint> checkpoints) {
+        for (SessionCheckpoint c : checkpoints) {
+            SessionRecord session = tree.session(c.getSessionId());
+            if (session != null) {
+                tree.putSession(c.getSessionId(), session.toBuilder().setRemainingMillis(c.getRemainingMillis())
+                        .build());
+            }
+        }
+        return Step.ok(SessionCloseResponse.getDefaultInstance());
     }
 
     /** Deletes a live session's ephemeral znodes and the session; returns how many znodes. */

@@ -477,8 +477,9 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
      * @param id the raft index of its open
      * @param ttlMillis its TTL
      * @param ephemeralCount ephemeral znodes it owns
+     * @param checkpointMillis the last checkpointed remaining time (CheckpointSessions), or -1 when never checkpointed
      */
-    public record LiveSession(long id, long ttlMillis, long ephemeralCount) {
+    public record LiveSession(long id, long ttlMillis, long ephemeralCount, long checkpointMillis) {
     }
 
     /**
@@ -498,7 +499,8 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
                 return Optional.empty();
             }
             SessionRecord r = SessionRecord.parseFrom(bytes);
-            return Optional.of(new LiveSession(id, r.getTtlMillis(), r.getEphemeralCount()));
+            return Optional.of(new LiveSession(id, r.getTtlMillis(), r.getEphemeralCount(),
+                    r.hasRemainingMillis() ? r.getRemainingMillis() : -1));
         } catch (RocksDBException e) {
             throw new StoreIoException("reading session " + id, e);
         } catch (InvalidProtocolBufferException e) {
@@ -517,7 +519,8 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
                     && StoreKeys.startsWith(it.key(), StoreKeys.SESSION_PREFIX); it.next()) {
                 long id = java.nio.ByteBuffer.wrap(it.key(), StoreKeys.SESSION_PREFIX.length, 8).getLong();
                 SessionRecord r = SessionRecord.parseFrom(it.value());
-                out.add(new LiveSession(id, r.getTtlMillis(), r.getEphemeralCount()));
+                out.add(new LiveSession(id, r.getTtlMillis(), r.getEphemeralCount(),
+                    r.hasRemainingMillis() ? r.getRemainingMillis() : -1));
             }
         } catch (InvalidProtocolBufferException e) {
             throw new StoreIoException("corrupt session record", e);

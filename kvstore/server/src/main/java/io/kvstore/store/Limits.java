@@ -80,6 +80,13 @@ public final class Limits {
     /** Most ids (or znodes) in one ExpireSessions (ExpireTtlZnodes) command; the leader proposes more in turn. */
     public static final int EXPIRE_BATCH_MAX = 100;
 
+    /**
+     * Most sessions in one CheckpointSessions command: about 20 bytes each, so at most ~20 KB per entry (far under
+     * {@link #REQUEST_BYTES_MAX}), small enough not to delay the writes it is interleaved with; the leader proposes
+     * the rest in later ticks.
+     */
+    public static final int CHECKPOINT_BATCH_MAX = 1_000;
+
     private Limits() {
     }
 }

@@ -56,6 +56,7 @@ public final class RequestValidator {
                     checkSessionId(command.getCloseSession().getSessionId()));
             case EXPIRE_SESSIONS -> checkExpireSessions(command);
             case EXPIRE_TTL_ZNODES -> checkExpireTtlZnodes(command);
+            case CHECKPOINT_SESSIONS -> checkCheckpointSessions(command);
             case OP_NOT_SET -> fail(ErrorCode.INVALID_ARGUMENT, "command has no operation");
         };
     }
@@ -147,6 +148,24 @@ public final class RequestValidator {
         if (ids.isEmpty() || ids.size() > Limits.EXPIRE_BATCH_MAX || ids.contains(0L)) {
             return fail(ErrorCode.INVALID_ARGUMENT, "a session expiry lists 1 to " + Limits.EXPIRE_BATCH_MAX
                     + " non-zero ids");
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Failure> checkCheckpointSessions(Command command) {
+        if (!command.getClientId().isEmpty()) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "a session checkpoint carries no client_id");
+        }
+        var checkpoints = command.getCheckpointSessions().getCheckpointList();
+        if (checkpoints.isEmpty() || checkpoints.size() > Limits.CHECKPOINT_BATCH_MAX) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "a session checkpoint lists 1 to " + Limits.CHECKPOINT_BATCH_MAX
+                    + " sessions");
+        }
+        for (var c : checkpoints) {
+            if (c.getSessionId() == 0 || c.getRemainingMillis() < 0) {
+                return fail(ErrorCode.INVALID_ARGUMENT, "a session checkpoint needs non-zero ids and remaining_millis"
+                        + " >= 0");
+            }
         }
         return Optional.empty();
     }

@@ -112,6 +112,61 @@ class SessionClusterTest {
         }
     }
 
+    /**
+     * etcd #9395: leadership moves more often than the TTL, yet the session without keepalives expires (its countdown
+     * is checkpointed through the log, so each new leader continues it) while the one with keepalives survives. Each
+     * leader holds about 2.5 s: shorter than the 3 s TTL (without checkpoints every new leader would grant the full
+     * TTL again, and the session would never expire) and longer than SessionTracker.GRACE_MILLIS, the documented
+     * bound below which no leader can decide an expiry.
+     */
+    @Test
+    void deadSessionExpiresWhileLeadershipMovesFasterThanItsTtl() {
+        Duration ttl = Duration.ofSeconds(3);
+        Duration tenure = Duration.ofMillis(SessionTracker.GRACE_MILLIS + 500);
+        assertTrue(tenure.compareTo(ttl) < 0);
+        List<String> endpoints = servers.stream().map(s -> s.clientAddress().toString()).toList();
+        try (KvClient client = KvClient.builder().endpoints(endpoints).build()) {
+            Session alive = client.openSession(ttl);
+            alive.createEphemeral("/alive2", new byte[0]);
+            long dead = Awaiting.succeeds(() -> sessions(0).open(SessionOpenRequest.newBuilder()
+                    .setTtlMillis(ttl.toMillis()).build()).getSessionId(), AWAIT);
+            kv(0).create(CreateRequest.newBuilder().setPath("/dead2").setSessionId(dead).build());
+
+            long startNanos = System.nanoTime();
+            int changes = 0;
+            long longestTenureNanos = 0;
+            while (localStat(0, "/dead2").getExists()) {
+                assertTrue(changes < 12, "/dead2 still exists after " + changes + " leader changes");
+                long since = System.nanoTime();
+                // Hold this leader for one tenure, or until the expiry shows up.
+                Awaiting.until(() -> System.nanoTime() - since >= tenure.toNanos()
+                        || !localStat(0, "/dead2").getExists(), AWAIT, () -> "a tenure");
+                if (!localStat(0, "/dead2").getExists()) {
+                    break;
+                }
+                int before = leaderIndex();
+                Awaiting.succeeds(() -> client.cluster().transferLeadership(null), AWAIT);
+                Awaiting.until(() -> leaderIndex() >= 0 && leaderIndex() != before, AWAIT, () -> "a new leader");
+                longestTenureNanos = Math.max(longestTenureNanos, System.nanoTime() - since);
+                changes++;
+            }
+            long expiredAfter = System.nanoTime() - startNanos;
+            assertTrue(changes >= 2, "the expiry needed leader changes to be meaningful: " + changes);
+            assertTrue(longestTenureNanos < ttl.toNanos(), "every leader held less than the TTL: "
+                    + TimeUnit.NANOSECONDS.toMillis(longestTenureNanos) + " ms");
+            assertTrue(expiredAfter < 6 * ttl.toNanos(), "expired after "
+                    + TimeUnit.NANOSECONDS.toMillis(expiredAfter) + " ms");
+            for (int i = 0; i < 3; i++) {
+                int member = i;
+                Awaiting.until(() -> !localStat(member, "/dead2").getExists(), AWAIT, () -> "/dead2 gone on " + member);
+            }
+            Awaiting.until(() -> alive.state() == Session.State.CONNECTED, AWAIT, () -> "alive " + alive.state());
+            assertTrue(kv(leaderIndex()).exists(ExistsRequest.newBuilder().setPath("/alive2").build()).getExists(),
+                    "the session with keepalives survived " + changes + " leader changes");
+            alive.close();
+        }
+    }
+
     /** A serializable exists on one member: its own applied state. */
     private ExistsResponse localStat(int member, String path) {
         return kv(member).exists(ExistsRequest.newBuilder().setPath(path).setSerializable(true).build());

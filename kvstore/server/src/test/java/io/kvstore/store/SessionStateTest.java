@@ -16,10 +16,15 @@ import io.kvstore.api.v1.SessionCloseResponse;
 import io.kvstore.api.v1.SessionOpenRequest;
 import io.kvstore.api.v1.SessionOpenResponse;
 import io.kvstore.raft.core.Entry;
+import io.kvstore.store.command.CheckpointSessions;
 import io.kvstore.store.command.Command;
 import io.kvstore.store.command.ExpireSessions;
 import io.kvstore.store.command.ExpireTtlZnodes;
+import io.kvstore.store.command.SessionCheckpoint;
 import io.kvstore.store.command.TtlZnode;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -91,6 +96,53 @@ class SessionStateTest {
         assertEquals(1, expired.getDeleted());
         assertTrue(store.sessions().isEmpty());
         assertFalse(store.get(ZPath.parse("/a")).found());
+    }
+
+    @Test
+    void checkpointStoresRemainingTimeWithoutRevisionOrEventsAndSurvivesRestartAndSnapshot() throws Exception {
+        long a = openSession();
+        long b = openSession();
+        create(CreateRequest.newBuilder().setPath("/a").setSessionId(a));
+        apply(Command.newBuilder().setCloseSession(SessionCloseRequest.newBuilder().setSessionId(b)).build());
+        assertEquals(-1, store.session(a).orElseThrow().checkpointMillis(), "never checkpointed");
+        List<Long> revisionsSeen = new ArrayList<>();
+        store.setChangeListener((revision, events) -> revisionsSeen.add(revision));
+        long before = store.revision();
+
+        assertInstanceOf(WriteResult.Success.class, apply(checkpoint(a, 700, b, 300)));
+        assertEquals(before, store.revision(), "a checkpoint changes no znode: no revision");
+        assertEquals(List.of(), revisionsSeen, "and no watch event");
+        KvStateMachine.LiveSession stored = store.session(a).orElseThrow();
+        assertEquals(700, stored.checkpointMillis());
+        assertEquals(1, stored.ephemeralCount(), "the rest of the record is kept");
+        assertTrue(store.session(b).isEmpty(), "an ended session is skipped, not revived");
+        apply(checkpoint(a, 0, b, 0));
+        assertEquals(0, store.session(a).orElseThrow().checkpointMillis(), "0 is a checkpoint, not 'never'");
+        assertEquals(before, store.revision());
+
+        Path snapshot = dir.resolveSibling(dir.getFileName() + "-snap");
+        Files.createDirectories(snapshot);
+        store.snapshot(snapshot);
+        apply(checkpoint(a, 900, b, 1));
+        store.close();
+        store = new KvStateMachine(dir);
+        assertEquals(900, store.session(a).orElseThrow().checkpointMillis(), "survives a restart");
+        index--; // the snapshot holds the entries before the last checkpoint
+        store.restore(snapshot, index);
+        assertEquals(0, store.session(a).orElseThrow().checkpointMillis(), "and travels in snapshots");
+        assertEquals(before, store.revision());
+
+        Command withClient = checkpoint(a, 5, b, 5).toBuilder().setClientId("c").setSequence(1).build();
+        assertEquals(ErrorCode.INVALID_ARGUMENT, assertInstanceOf(Failure.class, apply(withClient)).code());
+        assertEquals(ErrorCode.INVALID_ARGUMENT, assertInstanceOf(Failure.class,
+                apply(checkpoint(a, -1, b, 5))).code());
+    }
+
+    private static Command checkpoint(long a, long remainingA, long b, long remainingB) {
+        return Command.newBuilder().setCheckpointSessions(CheckpointSessions.newBuilder()
+                .addCheckpoint(SessionCheckpoint.newBuilder().setSessionId(a).setRemainingMillis(remainingA))
+                .addCheckpoint(SessionCheckpoint.newBuilder().setSessionId(b).setRemainingMillis(remainingB)))
+                .build();
     }
 
     @Test
