@@ -94,5 +94,18 @@ public enum ErrorCode {
     /** A watch fell too far behind its stream's buffer and was cancelled; resume from its last revision + 1. */
     SLOW_WATCHER,
     /** A watch stream already has the maximum number of watches (1,000): use another stream. */
-    TOO_MANY_WATCHES
+    TOO_MANY_WATCHES,
+    // --- locks and elections (lock.proto, election.proto; docs/fencing.md) ---
+    /**
+     * A fenced write's token is not a current holder's token of the named lock or election (a newer holder was
+     * granted, the holder released or its session ended, or the token is from another lock). Nothing was written
+     * (FAILED_PRECONDITION): the caller has lost the lock and must acquire it again.
+     */
+    FENCED,
+    /** Release or resign of a lock or candidacy that is not held: no waiter with that key and token exists. */
+    LOCK_NOT_HELD,
+    /** A lock or election name that is not one path segment of [A-Za-z0-9._:@-] (INVALID_ARGUMENT). */
+    INVALID_LOCK_NAME,
+    /** The election has no leader (NOT_FOUND). */
+    NO_LEADER
 }

@@ -82,6 +82,10 @@ public final class StatusMapper {
             case INVALID_COMMAND -> Status.Code.INTERNAL;
             case NOT_LEADER, NO_QUORUM, OUTCOME_UNKNOWN, CHANGE_IN_PROGRESS -> Status.Code.UNAVAILABLE;
             case BUSY, SLOW_WATCHER, TOO_MANY_WATCHES -> Status.Code.RESOURCE_EXHAUSTED;
+            // locks and elections
+            case FENCED, LOCK_NOT_HELD -> Status.Code.FAILED_PRECONDITION;
+            case INVALID_LOCK_NAME -> Status.Code.INVALID_ARGUMENT;
+            case NO_LEADER -> Status.Code.NOT_FOUND;
         };
     }
 

@@ -9,6 +9,7 @@ import io.kvstore.api.v1.CreateRequest;
 import io.kvstore.api.v1.CreateResponse;
 import io.kvstore.api.v1.DeleteRequest;
 import io.kvstore.api.v1.DeleteResponse;
+import io.kvstore.api.v1.Fence;
 import io.kvstore.api.v1.GetRequest;
 import io.kvstore.api.v1.GetResponse;
 import io.kvstore.api.v1.PutRequest;
@@ -69,6 +70,12 @@ final class CommandExecutor {
 
     /** Executes {@code command}; on failure the tree's pending changes must be discarded by the caller. */
     WriteResult execute(Command command) {
+        if (command.hasFence()) {
+            Step fenced = checkFence(command.getFence());
+            if (fenced != null) {
+                return fenced.failure();
+            }
+        }
         Step step = switch (command.getOpCase()) {
             case CREATE -> create(command.getCreate());
             case PUT -> put(command.getPut());
@@ -379,6 +386,48 @@ final class CommandExecutor {
         tree.put(path.parent(), parent.toBuilder().setNumChildren(parent.getNumChildren() + 1)
                 .setChildrenRevision(newRevision).build());
         return record;
+    }
+
+    /**
+     * FENCED unless {@code fence.token} is the create_revision of a waiter that currently holds the lock at
+     * {@code fence.lock_path} ({@link LockQueue}); checked against the state before the command, in its entry, so
+     * a fenced write and the check are one atomic step.
+     */
+    private Step checkFence(Fence fence) {
+        ZPath dir = ZPath.parse(fence.getLockPath());
+        long token = fence.getToken();
+        List<String> names = tree.children(dir, LockQueue.WAITERS_READ_MAX - 1);
+        List<LockQueue.Waiter> ordered = new ArrayList<>(names.size());
+        int found = -1;
+        for (String name : names) {
+            ZnodeRecord r = tree.get(dir.child(name));
+            ordered.add(LockQueue.waiter(name, r.getCreateRevision(), r.getData(), r.getEphemeralSessionId()));
+            if (r.getCreateRevision() == token) {
+                found = ordered.size() - 1;
+                break;
+            }
+        }
+        if (found >= 0 && LockQueue.holds(ordered, found)) {
+            return null;
+        }
+        String why = found >= 0 ? "is a waiter that does not hold it yet" : "is not a waiter of it (released, its "
+                + "session ended, or a token of another lock)";
+        return Step.fail(ErrorCode.FENCED, "fencing token " + token + " of " + dir + " " + why + "; current holder "
+                + "token(s): " + holderTokens(dir, names, ordered));
+    }
+
+    /** The holders' tokens for a FENCED message, e.g. "[42]" or "none". */
+    private String holderTokens(ZPath dir, List<String> names, List<LockQueue.Waiter> read) {
+        List<LockQueue.Waiter> ordered = new ArrayList<>(read);
+        for (int i = ordered.size(); i < names.size() && i < 16; i++) {
+            ZnodeRecord r = tree.get(dir.child(names.get(i)));
+            ordered.add(LockQueue.waiter(names.get(i), r.getCreateRevision(), r.getData(), r.getEphemeralSessionId()));
+        }
+        List<Long> tokens = new ArrayList<>();
+        for (int i = 0; i < ordered.size() && tokens.size() < 16 && LockQueue.holds(ordered, i); i++) {
+            tokens.add(ordered.get(i).createRevision());
+        }
+        return tokens.isEmpty() ? "none" : tokens.toString();
     }
 
     /** The API view of a stored record. */

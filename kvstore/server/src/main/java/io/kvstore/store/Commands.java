@@ -38,6 +38,11 @@ public final class Commands {
     }
 
     private static Command.Builder identity(RequestHeader header) {
-        return Command.newBuilder().setClientId(header.getClientId()).setSequence(header.getSequence());
+        Command.Builder command = Command.newBuilder().setClientId(header.getClientId())
+                .setSequence(header.getSequence());
+        if (header.hasFence()) {
+            command.setFence(header.getFence());
+        }
+        return command;
     }
 }

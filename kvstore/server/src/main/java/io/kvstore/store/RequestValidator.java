@@ -44,6 +44,12 @@ public final class RequestValidator {
         if (identity.isPresent()) {
             return identity;
         }
+        if (command.hasFence()) {
+            Optional<Failure> fence = checkFence(command.getFence(), fenceable(command.getOpCase()));
+            if (fence.isPresent()) {
+                return fence;
+            }
+        }
         return switch (command.getOpCase()) {
             case CREATE -> checkCreate(command.getCreate(), true);
             case PUT -> checkPut(command.getPut(), true);
@@ -83,12 +89,12 @@ public final class RequestValidator {
 
     /** Checks a session Open request as received from a client. */
     public static Optional<Failure> validate(SessionOpenRequest request) {
-        return first(checkHeader(request.getHeader()), checkSessionTtl(request.getTtlMillis()));
+        return first(checkUnfencedHeader(request.getHeader()), checkSessionTtl(request.getTtlMillis()));
     }
 
     /** Checks a session Close request as received from a client. */
     public static Optional<Failure> validate(SessionCloseRequest request) {
-        return first(checkHeader(request.getHeader()), checkSessionId(request.getSessionId()));
+        return first(checkUnfencedHeader(request.getHeader()), checkSessionId(request.getSessionId()));
     }
 
     /** Checks a Get request. */
@@ -269,7 +275,30 @@ public final class RequestValidator {
     }
 
     private static Optional<Failure> checkHeader(RequestHeader header) {
-        return checkIdentity(header.getClientId(), header.getSequence());
+        return first(checkIdentity(header.getClientId(), header.getSequence()),
+                header.hasFence() ? checkFence(header.getFence(), true) : Optional.empty());
+    }
+
+    /** A header of a request that does not honour a fence (session open and close, lock calls). */
+    public static Optional<Failure> checkUnfencedHeader(RequestHeader header) {
+        return first(checkIdentity(header.getClientId(), header.getSequence()),
+                header.hasFence() ? checkFence(header.getFence(), false) : Optional.empty());
+    }
+
+    private static boolean fenceable(Command.OpCase op) {
+        return op == Command.OpCase.CREATE || op == Command.OpCase.PUT || op == Command.OpCase.DELETE
+                || op == Command.OpCase.TXN;
+    }
+
+    private static Optional<Failure> checkFence(io.kvstore.api.v1.Fence fence, boolean allowed) {
+        if (!allowed) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "only create, put, delete and txn honour a fence");
+        }
+        if (fence.getToken() <= 0) {
+            return fail(ErrorCode.INVALID_ARGUMENT, "fence token must be > 0 (a grant's fencing token): "
+                    + fence.getToken());
+        }
+        return checkWritePath(fence.getLockPath());
     }
 
     private static Optional<Failure> checkNested(boolean nested, boolean hasHeader) {

@@ -52,6 +52,10 @@ class StatusMapperTest {
         "COMPACTED, OUT_OF_RANGE",
         "SLOW_WATCHER, RESOURCE_EXHAUSTED",
         "TOO_MANY_WATCHES, RESOURCE_EXHAUSTED",
+        "FENCED, FAILED_PRECONDITION",
+        "LOCK_NOT_HELD, FAILED_PRECONDITION",
+        "INVALID_LOCK_NAME, INVALID_ARGUMENT",
+        "NO_LEADER, NOT_FOUND",
     })
     void mapsEachCode(ErrorCode code, Status.Code expected) {
         StatusRuntimeException e = StatusMapper.toException(Failure.of(code, "why"));
@@ -64,7 +68,7 @@ class StatusMapperTest {
     /** Guards the table above: the switch in StatusMapper is exhaustive, and the table has one row per code. */
     @Test
     void tableHasARowPerCode() {
-        assertEquals(35, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 35");
+        assertEquals(39, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 39");
     }
 
     @Test
