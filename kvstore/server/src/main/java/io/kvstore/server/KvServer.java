@@ -155,6 +155,11 @@ public final class KvServer implements AutoCloseable {
                     .addService(chain.wrap(health.getHealthService().bindService()))
                     .addService(chain.wrap(ProtoReflectionServiceV1.newInstance().bindService()))
                     .addService(chain.wrap(reflectionV1Alpha()));
+            // Locks and elections (lock.proto, election.proto), through the same chain.
+            for (io.grpc.BindableService service : io.kvstore.lock.Locks.services(members, raft, store, watchHub,
+                    channels, callExecutor, scheduler)) {
+                builder.addService(chain.wrap(service.bindService()));
+            }
             Server grpc = builder.build().start();
             opened.add(() -> grpc.shutdownNow().awaitTermination(SHUTDOWN_GRACE_MILLIS, TimeUnit.MILLISECONDS));
             HostPort bound = config.clientAddress().withPort(grpc.getPort());

@@ -341,6 +341,47 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     }
 
     /**
+     * The children of {@code dir} with their data, in name order, at most {@code max}, all read from one snapshot
+     * (the lock and election services decide holders from it). An absent {@code dir} reads as no children. Any
+     * thread until {@link #close}.
+     *
+     * @param revision the store revision of the snapshot
+     */
+    public record Children(long revision, List<Znode> znodes) {
+        public Children {
+            znodes = List.copyOf(znodes);
+        }
+    }
+
+    /** See {@link Children}. */
+    public Children readChildren(ZPath dir, int max) {
+        swapLock.readLock().lock();
+        RocksDB db = this.db;
+        Snapshot snapshot = db.getSnapshot();
+        try (ReadOptions read = new ReadOptions().setSnapshot(snapshot); RocksIterator it = db.newIterator(read)) {
+            long at = StoreKeys.decodeLong(db.get(read, StoreKeys.REVISION));
+            byte[] prefix = StoreKeys.childrenPrefix(dir).toByteArray();
+            List<Znode> out = new ArrayList<>();
+            for (it.seek(prefix); it.isValid() && StoreKeys.startsWith(it.key(), prefix) && out.size() < max;
+                    it.next()) {
+                byte[] key = it.key();
+                ZPath path = dir.child(new String(key, prefix.length, key.length - prefix.length,
+                        StandardCharsets.US_ASCII));
+                ZnodeRecord record = PendingTree.read(db, read, StoreKeys.znode(path));
+                if (record != null) {
+                    out.add(new Znode(path, CommandExecutor.stat(record), record.getData()));
+                }
+            }
+            return new Children(at, out);
+        } catch (RocksDBException e) {
+            throw new StoreIoException("reading children of " + dir, e);
+        } finally {
+            db.releaseSnapshot(snapshot);
+            swapLock.readLock().unlock();
+        }
+    }
+
+    /**
      * Lists the names of {@code path}'s children in byte order, one page at a time. A page is read from one snapshot;
      * the pages of one listing together equal the children at the first page's revision, which the token carries:
      * if the set of children changed since (the parent's children_revision passed it), the token is answered
