@@ -264,10 +264,16 @@ public final class KvClient implements AutoCloseable {
 
     /** A create, ephemeral when {@code sessionId} is not 0 (see {@link Session#createEphemeral}). */
     CompletableFuture<CreateResult> createAsync(String path, byte[] value, CreateOptions options, long sessionId) {
+        return createAsync(path, value, options, sessionId, null);
+    }
+
+    /** A create, fenced when {@code fence} is not null (see {@link FencedWrites}). */
+    CompletableFuture<CreateResult> createAsync(String path, byte[] value, CreateOptions options, long sessionId,
+                                                FencingToken fence) {
         CreateRequest.Builder request = CreateRequest.newBuilder().setPath(checked(path))
                 .setValue(ByteString.copyFrom(value)).setMakeParents(options.makeParents())
                 .setSequential(options.sequential()).setTtlMillis(options.ttl().toMillis()).setSessionId(sessionId);
-        return caller.write(KVGrpc.getCreateMethod(), header -> request.setHeader(header).build())
+        return caller.write(KVGrpc.getCreateMethod(), header -> request.setHeader(fenced(header, fence)).build())
                 .thenApply(Wire::create);
     }
 
@@ -302,6 +308,11 @@ public final class KvClient implements AutoCloseable {
         return await(future);
     }
 
+    /** Blocks like the synchronous operations do, {@code extra} longer (for calls that wait on the server). */
+    <T> T awaitResult(CompletableFuture<T> future, Duration extra) {
+        return await(future, extra);
+    }
+
     /** Creates or replaces a znode's value, unconditionally. */
     public PutResult put(String path, byte[] value) {
         return await(putAsync(path, value, PutOptions.DEFAULT));
@@ -317,12 +328,16 @@ public final class KvClient implements AutoCloseable {
 
     /** See {@link #put(String, byte[], PutOptions)}. */
     public CompletableFuture<PutResult> putAsync(String path, byte[] value, PutOptions options) {
+        return putAsync(path, value, options, null);
+    }
+
+    CompletableFuture<PutResult> putAsync(String path, byte[] value, PutOptions options, FencingToken fence) {
         PutRequest.Builder request = PutRequest.newBuilder().setPath(checked(path))
                 .setValue(ByteString.copyFrom(value)).setMakeParents(options.makeParents());
         if (options.expectedVersion() != PutOptions.ANY_VERSION) {
             request.setExpectedVersion(options.expectedVersion());
         }
-        return caller.write(KVGrpc.getPutMethod(), header -> request.setHeader(header).build())
+        return caller.write(KVGrpc.getPutMethod(), header -> request.setHeader(fenced(header, fence)).build())
                 .thenApply(Wire::put);
     }
 
@@ -341,12 +356,16 @@ public final class KvClient implements AutoCloseable {
 
     /** See {@link #delete(String, DeleteOptions)}. */
     public CompletableFuture<DeleteResult> deleteAsync(String path, DeleteOptions options) {
+        return deleteAsync(path, options, null);
+    }
+
+    CompletableFuture<DeleteResult> deleteAsync(String path, DeleteOptions options, FencingToken fence) {
         DeleteRequest.Builder request = DeleteRequest.newBuilder().setPath(checked(path))
                 .setRecursive(options.recursive());
         if (options.expectedVersion() != PutOptions.ANY_VERSION) {
             request.setExpectedVersion(options.expectedVersion());
         }
-        return caller.write(KVGrpc.getDeleteMethod(), header -> request.setHeader(header).build())
+        return caller.write(KVGrpc.getDeleteMethod(), header -> request.setHeader(fenced(header, fence)).build())
                 .thenApply(r -> new DeleteResult(r.getDeleted(), r.getHeader().getRevision()));
     }
 
@@ -360,9 +379,51 @@ public final class KvClient implements AutoCloseable {
 
     /** See {@link #txn(Txn)}. */
     public CompletableFuture<TxnResult> txnAsync(Txn txn) {
+        return txnAsync(txn, null);
+    }
+
+    CompletableFuture<TxnResult> txnAsync(Txn txn, FencingToken fence) {
         var request = Wire.txn(Objects.requireNonNull(txn, "txn"));
-        return caller.write(KVGrpc.getTxnMethod(), header -> request.setHeader(header).build())
+        return caller.write(KVGrpc.getTxnMethod(), header -> request.setHeader(fenced(header, fence)).build())
                 .thenApply(r -> Wire.txn(txn, r));
+    }
+
+    // ---- locks and elections (docs/client.md, "Locks and elections") -----------------------------------------
+
+    /**
+     * An exclusive lock (mutex) named {@code name}, owned by {@code session}: its end releases the lock. The handle
+     * is not thread-safe per acquisition; see {@link DistributedLock}.
+     */
+    public DistributedLock lock(String name, Session session) {
+        return new DistributedLock(this, caller, name, session, DistributedLock.Kind.EXCLUSIVE, 1);
+    }
+
+    /** A counting semaphore: up to {@code permits} holders of {@code name} at once. */
+    public DistributedLock semaphore(String name, int permits, Session session) {
+        return new DistributedLock(this, caller, name, session, DistributedLock.Kind.EXCLUSIVE, permits);
+    }
+
+    /** A fair read-write lock: readers share, a writer is alone, in arrival order. */
+    public ReadWriteLock readWriteLock(String name, Session session) {
+        return new ReadWriteLock(
+                new DistributedLock(this, caller, name, session, DistributedLock.Kind.SHARED, 0),
+                new DistributedLock(this, caller, name, session, DistributedLock.Kind.EXCLUSIVE, 1));
+    }
+
+    /** A candidate in election {@code name}, owned by {@code session}. See {@link LeaderElection}. */
+    public LeaderElection election(String name, Session session) {
+        return new LeaderElection(this, caller, name, session, watchCallbacks);
+    }
+
+    /** Writes that succeed only while {@code token} is a current holder's token (see {@link FencedWrites}). */
+    public FencedWrites fenced(FencingToken token) {
+        return new FencedWrites(this, Objects.requireNonNull(token, "token"));
+    }
+
+    private static io.kvstore.api.v1.RequestHeader fenced(io.kvstore.api.v1.RequestHeader header,
+                                                         FencingToken fence) {
+        return fence == null ? header : header.toBuilder().setFence(io.kvstore.api.v1.Fence.newBuilder()
+                .setLockPath(fence.lockPath()).setToken(fence.token())).build();
     }
 
     // ---- watches -----------------------------------------------------------------------------------------------
@@ -406,7 +467,11 @@ public final class KvClient implements AutoCloseable {
     }
 
     private <T> T await(CompletableFuture<T> future) {
-        Duration waitMax = caller.syncWaitMax();
+        return await(future, Duration.ZERO);
+    }
+
+    private <T> T await(CompletableFuture<T> future, Duration extra) {
+        Duration waitMax = caller.syncWaitMax().plus(extra);
         try {
             return future.get(waitMax.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {

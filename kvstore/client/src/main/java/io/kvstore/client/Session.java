@@ -58,6 +58,11 @@ public final class Session implements AutoCloseable {
     private final Duration ttl;
     private final CompletableFuture<Void> expired = new CompletableFuture<>();
     private final List<Consumer<State>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Boolean>> doubtListeners = new CopyOnWriteArrayList<>();
+    /** Guarded by this: a keepalive failed or went unanswered for TTL/3, and none was acknowledged since. */
+    private boolean inDoubt;
+    /** Guarded by this: a change of inDoubt not yet told to the doubt listeners. */
+    private Boolean pendingDoubt;
     /** Send times of keepalives not yet answered on the current stream, oldest first; bounded by the TTL/interval. */
     private final ArrayDeque<Long> unanswered = new ArrayDeque<>();
     private State state = State.CONNECTED;
@@ -115,6 +120,21 @@ public final class Session implements AutoCloseable {
         listeners.add(listener);
     }
 
+    /**
+     * Calls {@code listener} with true as soon as keepalives are in trouble (the stream failed, or a keepalive went
+     * unanswered for TTL/3), and with false when one is acknowledged again. Earlier than {@link State#DISCONNECTED},
+     * which waits until the server may have expired the session: this is the moment to stop trusting locks and
+     * leadership (Curator's SUSPENDED). It must not block; it runs on a client thread.
+     */
+    public void addDoubtListener(Consumer<Boolean> listener) {
+        doubtListeners.add(listener);
+    }
+
+    /** Whether keepalives are in trouble now; see {@link #addDoubtListener}. */
+    public synchronized boolean inDoubt() {
+        return inDoubt;
+    }
+
     /** Creates an ephemeral znode owned by this session. @throws KvSessionExpiredException when it is not live */
     public CreateResult createEphemeral(String path, byte[] value) {
         return createEphemeral(path, value, false);
@@ -168,6 +188,9 @@ public final class Session implements AutoCloseable {
             if (state == State.CONNECTED && now - validUntilNanos > 0) {
                 setState(State.DISCONNECTED);
             }
+            if (!unanswered.isEmpty() && now - unanswered.peekFirst() > ttl.toNanos() / 3) {
+                setDoubt(true);
+            }
             try {
                 if (stream == null) {
                     openStream();
@@ -220,6 +243,7 @@ public final class Session implements AutoCloseable {
                 validUntilNanos = Math.max(validUntilNanos, sent + ttl.toNanos());
                 caller.endpoints().succeeded(target);
                 setState(State.CONNECTED);
+                setDoubt(false);
             }
         }
         notifyListeners();
@@ -240,6 +264,7 @@ public final class Session implements AutoCloseable {
         call = null;
         stream = null;
         unanswered.clear();
+        setDoubt(true);
         String leader = t instanceof CompletionException ? null
                 : io.grpc.Status.trailersFromThrowable(t) == null ? null
                 : io.grpc.Status.trailersFromThrowable(t).get(ErrorTrailers.LEADER_ADDRESS);
@@ -274,6 +299,14 @@ public final class Session implements AutoCloseable {
         pendingNotification = next;
     }
 
+    /** Under the lock: records a change of doubt; listeners are called after the lock is released. */
+    private void setDoubt(boolean doubt) {
+        if (inDoubt != doubt && state != State.EXPIRED) {
+            inDoubt = doubt;
+            pendingDoubt = doubt;
+        }
+    }
+
     private void moveTo(State next) {
         synchronized (this) {
             setState(next);
@@ -283,9 +316,21 @@ public final class Session implements AutoCloseable {
 
     private void notifyListeners() {
         State changed;
+        Boolean doubt;
         synchronized (this) {
             changed = pendingNotification;
             pendingNotification = null;
+            doubt = pendingDoubt;
+            pendingDoubt = null;
+        }
+        if (doubt != null) {
+            for (Consumer<Boolean> listener : doubtListeners) {
+                try {
+                    listener.accept(doubt);
+                } catch (RuntimeException e) {
+                    // a listener's failure must not stop keepalives
+                }
+            }
         }
         if (changed == null) {
             return;

@@ -132,6 +132,28 @@ public final class RetryingCaller implements AutoCloseable {
         });
     }
 
+    /**
+     * A write that may block on the server for up to {@code wait} (a lock acquisition, a campaign): each attempt
+     * gets {@code wait} plus the per-attempt timeout, so the server answers before the attempt's deadline, and the
+     * call retries (same lane header: the server re-joins the same waiter) until {@code wait} plus the retry
+     * deadline has passed.
+     */
+    public <Q, R> CompletableFuture<R> writeWaiting(MethodDescriptor<Q, R> method, Function<RequestHeader, Q> withHeader,
+                                                   Duration wait) {
+        long deadlineNanos = deadlineFromNow() + wait.toNanos();
+        long attemptNanos = config.requestTimeout().toNanos() + wait.toNanos();
+        return lanes.acquire(deadlineNanos).thenCompose(lane -> {
+            CompletableFuture<R> result;
+            try {
+                result = new Call<>(method, withHeader.apply(lane.nextHeader()), deadlineNanos, attemptNanos).start();
+            } catch (RuntimeException e) {
+                lanes.release(lane);
+                throw e;
+            }
+            return result.whenComplete((ok, failed) -> lanes.release(lane));
+        });
+    }
+
     private long deadlineFromNow() {
         if (closed) {
             throw new IllegalStateException("KvClient is closed");
@@ -144,14 +166,20 @@ public final class RetryingCaller implements AutoCloseable {
         private final MethodDescriptor<Q, R> method;
         private final Q request;
         private final long deadlineNanos;
+        private final long attemptNanos;
         private final CompletableFuture<R> result = new CompletableFuture<>();
         private int attempts;
         private int hintsInARow;
 
         Call(MethodDescriptor<Q, R> method, Q request, long deadlineNanos) {
+            this(method, request, deadlineNanos, config.requestTimeout().toNanos());
+        }
+
+        Call(MethodDescriptor<Q, R> method, Q request, long deadlineNanos, long attemptNanos) {
             this.method = method;
             this.request = request;
             this.deadlineNanos = deadlineNanos;
+            this.attemptNanos = attemptNanos;
         }
 
         CompletableFuture<R> start() {
@@ -170,7 +198,7 @@ public final class RetryingCaller implements AutoCloseable {
                 return;
             }
             attempts++;
-            long timeoutNanos = Math.min(config.requestTimeout().toNanos(), leftNanos);
+            long timeoutNanos = Math.min(attemptNanos, leftNanos);
             try {
                 ClientCalls.asyncUnaryCall(
                         endpoints.channel(address).newCall(method,

@@ -9,12 +9,12 @@ import java.util.concurrent.RejectedExecutionException;
  * submits at most one response at a time (it requests the next only after the callback) plus state changes.
  * Thread-safe.
  */
-final class SerialExecutor implements Executor {
+public final class SerialExecutor implements Executor {
     private final Executor delegate;
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>(); // guarded by this
     private boolean running; // guarded by this
 
-    SerialExecutor(Executor delegate) {
+    public SerialExecutor(Executor delegate) {
         this.delegate = delegate;
     }
 

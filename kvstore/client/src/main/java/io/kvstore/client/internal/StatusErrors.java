@@ -56,16 +56,16 @@ public final class StatusErrors {
             return new KvException(message, null, opIndex, failure);
         }
         return switch (reason) {
-            case NOT_FOUND, MEMBER_NOT_FOUND -> new KvNotFoundException(message, reason, opIndex, failure);
+            case NOT_FOUND, MEMBER_NOT_FOUND, NO_LEADER -> new KvNotFoundException(message, reason, opIndex, failure);
             case ALREADY_EXISTS, MEMBER_EXISTS -> new KvAlreadyExistsException(message, reason, opIndex, failure);
             case VERSION_MISMATCH -> new KvVersionMismatchException(message,
                     number(trailers, ErrorTrailers.CURRENT_VERSION), opIndex, failure);
             case SESSION_EXPIRED -> new KvSessionExpiredException(message, opIndex, failure);
             case PARENT_NOT_FOUND, HAS_CHILDREN, SUBTREE_TOO_LARGE, STALE_SEQUENCE, NOT_VOTER, LAST_VOTER,
-                    LEARNER_BEHIND, TRANSFER_FAILED, EPHEMERAL_HAS_NO_CHILDREN ->
+                    LEARNER_BEHIND, TRANSFER_FAILED, EPHEMERAL_HAS_NO_CHILDREN, FENCED, LOCK_NOT_HELD ->
                     new KvPreconditionException(message, reason, opIndex, failure);
             case INVALID_ARGUMENT, INVALID_PATH, VALUE_TOO_LARGE, REQUEST_TOO_LARGE, TOO_MANY_OPS, ROOT_READ_ONLY,
-                    INVALID_PAGE_TOKEN, TTL_OUT_OF_RANGE -> new KvInvalidArgumentException(message, reason, opIndex, failure);
+                    INVALID_PAGE_TOKEN, TTL_OUT_OF_RANGE, INVALID_LOCK_NAME -> new KvInvalidArgumentException(message, reason, opIndex, failure);
             default -> new KvException(message, reason, opIndex, failure);
         };
     }
