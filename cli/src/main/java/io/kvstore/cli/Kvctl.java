@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
         description = "Reads and writes the znode tree of a kvstore cluster, and manages its members.",
         subcommands = {PutCommand.class, GetCommand.class, LsCommand.class, RmCommand.class, TxnCommand.class,
                 MemberCommand.class, LeaderCommand.class, StatusCommand.class,
+                LockCommand.class, ElectCommand.class,
                 io.kvstore.cli.bench.BenchCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
@@ -41,6 +42,8 @@ import picocli.CommandLine.Spec;
             "  kvctl member remove n1",
             "  kvctl leader transfer [n2]",
             "  kvctl status                           # each endpoint's raft state and health",
+            "  kvctl lock nightly-report -- ./report.sh   # token in $KVSTORE_FENCING_TOKEN",
+            "  kvctl elect scheduler host-a:8080      # kvctl elect --observe scheduler",
             "",
             "Exit codes:",
             "  0  ok",

@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nExamples:%n",
         footer = {
             "  kvctl bench put --clients 64 --requests 100000             # 64 closed-loop clients",
+            "  kvctl bench lock --requests 2000 --waiters 64              # lock latency, then handoff",
             "  kvctl bench get --clients 1 --requests 20000 --warmup 5000 # linearizable reads",
             "  kvctl bench put --clients 16 --target-rate 2000 -o json    # open loop at 2000/s"})
 public final class BenchCommand implements java.util.concurrent.Callable<Integer> {
@@ -48,14 +49,15 @@ public final class BenchCommand implements java.util.concurrent.Callable<Integer
     /** Keys written at once when filling the key space for get. */
     private static final int FILL_BATCH = 64;
 
-    enum Kind { put, get }
+    enum Kind { put, get, lock }
 
     enum Format { text, json }
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "put|get", description = "What to send: put (overwrites) or get.")
+    @Parameters(index = "0", paramLabel = "put|get|lock", description = "What to send: put (overwrites), get, or "
+            + "lock (uncontended acquire+release, then handoff latency among --waiters; see LockBench).")
     Kind kind;
     @Option(names = "--endpoints", paramLabel = "HOST:PORT[,...]",
             defaultValue = "${env:KVCTL_ENDPOINTS:-127.0.0.1:7379}",
@@ -101,11 +103,25 @@ public final class BenchCommand implements java.util.concurrent.Callable<Integer
             description = "text or json (default: ${DEFAULT-VALUE}).")
     Format format;
 
+    // --- lock (LockBench) ---
+    @Option(names = "--waiters", paramLabel = "N", defaultValue = "64",
+            description = "lock: clients contending for the lock in the handoff phase (default: ${DEFAULT-VALUE}).")
+    int waiters;
+    @Option(names = "--lock-name", paramLabel = "NAME", defaultValue = "bench",
+            description = "lock: base name of the locks used (default: ${DEFAULT-VALUE}).")
+    String lockName;
+
     @Override
     public Integer call() throws InterruptedException {
         Duration measuredMax = duration("--duration", duration);
         Duration requestDeadline = duration("--timeout", timeout);
         validate();
+        if (kind == Kind.lock) {
+            check(waiters >= 2 && waiters <= CLIENTS_MAX, "--waiters must be in [2, " + CLIENTS_MAX + "]");
+            return LockBench.run(Arrays.stream(endpoints.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                    .toList(), waiters, requests, measuredMax, requestDeadline, lockName, format == Format.json,
+                    spec.commandLine().getOut());
+        }
         List<String> endpointList = Arrays.stream(endpoints.split(",")).map(String::trim)
                 .filter(s -> !s.isEmpty()).toList();
         List<String> keys = keys();
