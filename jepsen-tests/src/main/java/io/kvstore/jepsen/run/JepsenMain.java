@@ -18,7 +18,7 @@ import java.util.List;
  */
 public final class JepsenMain {
     private static final String USAGE = """
-            usage: jepsen-tests/bin/run [--workload register|set] [--nemesis partition,kill,pause,netem,corrupt|none]
+            usage: jepsen-tests/bin/run [--workload register|set|lock] [--nemesis partition,kill,pause,netem,corrupt|none]
                    [--nodes 5] [--time 60s] [--concurrency 10] [--target kvstore] [--stale-reads]
                    [--fallback-loopback] [--out DIR] [--seed N] [--quiet 3s] [--hold 5s]""";
 

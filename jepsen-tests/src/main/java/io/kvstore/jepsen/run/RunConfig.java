@@ -8,7 +8,7 @@ import java.util.Objects;
 /**
  * What one run does. Immutable; validated at construction.
  *
- * @param workload "register" or "set"
+ * @param workload "register", "set" or "lock"
  * @param nemeses fault kinds from {@link io.kvstore.jepsen.nemesis.Nemesis#KINDS}; empty for none
  * @param members cluster size (default 5)
  * @param time how long the workload runs under faults (default 60 s); the final read and the check come after
@@ -26,8 +26,8 @@ public record RunConfig(String workload, List<String> nemeses, int members, Dura
                         String target, boolean staleReads, boolean loopback, Path out, long seed,
                         String serverClasspath, Duration quiet, Duration hold) {
     public RunConfig {
-        if (!List.of("register", "set").contains(workload)) {
-            throw new IllegalArgumentException("--workload must be register or set: " + workload);
+        if (!List.of("register", "set", "lock").contains(workload)) {
+            throw new IllegalArgumentException("--workload must be register, set or lock: " + workload);
         }
         nemeses = List.copyOf(nemeses);
         if (members < 1 || members > 9) {

@@ -140,6 +140,12 @@ public final class Runner {
             verdicts.add(new Verdict("linearizable", r.valid(), r.explanation(), r.counterexample(),
                     r.keys().size() + " keys, " + falseKeys + " not linearizable, checked in "
                             + r.elapsedNanos() / 1_000_000 + " ms"));
+        } else if (config.workload().equals("lock")) {
+            io.kvstore.jepsen.checker.LockChecker.Result r = new io.kvstore.jepsen.checker.LockChecker()
+                    .check(history);
+            verdicts.add(new Verdict("lock", r.valid(), r.explanation(), null, r.grants() + " grants, "
+                    + r.fencedWrites() + " fenced writes in token order, " + r.staleRejected()
+                    + " writes with released tokens rejected"));
         } else {
             SetResult r = new SetChecker("/jepsen/set").check(history);
             verdicts.add(new Verdict("set", r.valid(), r.explanation(), null, r.acknowledgedCount()

@@ -16,7 +16,7 @@ import java.util.Map;
  * starts it, passes the cluster's client addresses and its clock origin, and reads the history it writes.
  *
  * <pre>
- * java -cp ... io.kvstore.jepsen.workload.WorkloadMain --workload register|set --endpoints h:p,h:p,...
+ * java -cp ... io.kvstore.jepsen.workload.WorkloadMain --workload register|set|lock --endpoints h:p,h:p,...
  *     --time-ms 60000 --concurrency 10 --origin-nanos N --seed S --out history.jsonl [--stale-reads]
  * </pre>
  *
@@ -37,6 +37,7 @@ public final class WorkloadMain {
         Workload workload = switch (flags.get("workload")) {
             case "register" -> new RegisterWorkload(staleReads);
             case "set" -> new SetWorkload();
+            case "lock" -> new LockWorkload();
             default -> throw new IllegalArgumentException("unknown workload " + flags.get("workload"));
         };
         List<KvClient> clients = new ArrayList<>();
