@@ -101,17 +101,7 @@ public final class DistributedLock {
      *     meanwhile): whatever was done under the lock since may have overlapped another holder
      */
     public void release() {
-        AcquireResponse grant;
-        synchronized (this) {
-            grant = held;
-            held = null;
-        }
-        if (grant == null) {
-            return;
-        }
-        ReleaseRequest.Builder request = ReleaseRequest.newBuilder().setKey(grant.getKey())
-                .setFencingToken(grant.getFencingToken());
-        client.awaitResult(caller.write(LockGrpc.getReleaseMethod(), header -> request.setHeader(header).build()));
+        client.awaitResult(releaseAsync());
     }
 
     /** Async form of {@link #release()}. */

@@ -15,6 +15,7 @@ import io.kvstore.api.v1.TxnResponse;
 import io.kvstore.raft.RaftNode;
 import io.kvstore.server.StatusMapper;
 import io.kvstore.server.kv.Forwarder;
+import io.kvstore.server.kv.ResponseHeaders;
 import io.kvstore.server.member.MemberChannels;
 import io.kvstore.server.member.MemberDirectory;
 import io.kvstore.store.Commands;
@@ -86,8 +87,10 @@ final class StoreWriter {
                             out.completeExceptionally(StatusMapper.ofRaft(error, StatusMapper.CallKind.WRITE,
                                     members.leader()));
                         } else if (result instanceof WriteResult.Success s) {
+                            // As KvService answers: the response with a header (revision after the write).
                             @SuppressWarnings("unchecked")
-                            R response = (R) s.response();
+                            R response = (R) ResponseHeaders.<com.google.protobuf.Message>withHeader(s.response(),
+                                    ResponseHeaders.of(members.self(), members.status(), s.revision(), false));
                             out.complete(response);
                         } else if (result instanceof Failure f) {
                             out.completeExceptionally(StatusMapper.toException(f));
