@@ -48,6 +48,8 @@ final class ElectCommand implements Callable<Integer>, Kvctl.Subject {
     @Parameters(index = "1", arity = "0..1", paramLabel = "VALUE", description = "This candidate's value.")
     String value;
     private final CountDownLatch cleanedUp = new CountDownLatch(1);
+    /** Set before this command resigns on its own: its state changes after that are not losses. */
+    private volatile boolean ending;
 
     @Override
     public Integer call() throws Exception {
@@ -56,7 +58,9 @@ final class ElectCommand implements Callable<Integer>, Kvctl.Subject {
                     : "VALUE is required (or --observe)");
         }
         try (KvClient kv = connection.connect(root.env); Session session = kv.openSession(ttl)) {
-            return observe ? observe(kv, session) : campaign(kv, session);
+            int code = observe ? observe(kv, session) : campaign(kv, session);
+            ending = true;
+            return code;
         } finally {
             cleanedUp.countDown();
         }
@@ -70,6 +74,9 @@ final class ElectCommand implements Callable<Integer>, Kvctl.Subject {
         }
         Thread main = Thread.currentThread();
         election.addListener(state -> {
+            if (ending) {
+                return; // our own resign and session close
+            }
             spec.commandLine().getErr().println("kvctl: " + name + ": " + switch (state) {
                 case LEADER -> "leader again";
                 case IN_DOUBT -> "in doubt: keepalives failing, leadership may be lost";
@@ -85,6 +92,7 @@ final class ElectCommand implements Callable<Integer>, Kvctl.Subject {
         if (election.state() == LeaderElection.State.NOT_LEADER) {
             return ExitCodes.ERROR;
         }
+        ending = true;
         election.resign();
         return ExitCodes.OK;
     }

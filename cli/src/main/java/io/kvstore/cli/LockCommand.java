@@ -56,6 +56,8 @@ final class LockCommand implements Callable<Integer>, Kvctl.Subject {
     CommandSpec spec;
     /** Counted down once the lock is released and the session closed: a Ctrl-C hook waits for it. */
     private final CountDownLatch cleanedUp = new CountDownLatch(1);
+    /** Set once this command releases on its own: the session's end after it is not reported as a loss. */
+    private volatile boolean ending;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -77,18 +79,19 @@ final class LockCommand implements Callable<Integer>, Kvctl.Subject {
             root.out.println(name + " " + token.token());
             root.out.flush();
             session.addDoubtListener(doubt -> {
-                if (doubt) {
+                if (doubt && !ending) {
                     spec.commandLine().getErr().println("kvctl: lock " + name + " in doubt: keepalives failing");
                 }
             });
             session.addListener(state -> {
-                if (state == Session.State.EXPIRED) {
+                if (state == Session.State.EXPIRED && !ending) {
                     spec.commandLine().getErr().println("kvctl: lock " + name + " lost: the session expired");
                 }
             });
             try {
                 return command == null || command.isEmpty() ? holdUntilInterrupted() : run(token);
             } finally {
+                ending = true; // the release and the session's close below are not losses
                 lock.release();
             }
         }
