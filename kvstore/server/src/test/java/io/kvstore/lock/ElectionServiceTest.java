@@ -164,7 +164,8 @@ class ElectionServiceTest {
                 .open(SessionOpenRequest.newBuilder().setTtlMillis(ttlMillis).build()).getSessionId();
     }
 
-    private static StreamObserver<LeaderResponse> collect(List<String> values) {
+    /** Records each Observe response as its value, "-" for no leader, "error ..." for a failure. */
+    static StreamObserver<LeaderResponse> collect(List<String> values) {
         return new StreamObserver<>() {
             @Override
             public void onNext(LeaderResponse r) {

@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.stub.StreamObserver;
 import io.kvstore.api.v1.AcquireRequest;
 import io.kvstore.api.v1.AcquireResponse;
 import io.kvstore.api.v1.CampaignRequest;
 import io.kvstore.api.v1.CampaignResponse;
 import io.kvstore.api.v1.ElectionGrpc;
 import io.kvstore.api.v1.LeaderRequest;
-import io.kvstore.api.v1.LeaderResponse;
 import io.kvstore.api.v1.LockGrpc;
 import io.kvstore.api.v1.ReleaseRequest;
 import io.kvstore.api.v1.ResignRequest;
@@ -102,7 +100,7 @@ class LockClusterTest {
             List<String> values = new CopyOnWriteArrayList<>();
             seen.add(values);
             ElectionGrpc.newStub(channels.get(m)).observe(LeaderRequest.newBuilder().setName("c").build(),
-                    collect(values));
+                    ElectionServiceTest.collect(values));
         }
         Awaiting.until(() -> seen.stream().allMatch(v -> v.size() == 1), AWAIT, () -> "initial: " + seen);
         List<CompletableFuture<CampaignResponse>> waiting = new ArrayList<>();
@@ -157,23 +155,5 @@ class LockClusterTest {
     private long session(int member) {
         return SessionGrpc.newBlockingStub(channels.get(member)).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .open(SessionOpenRequest.newBuilder().setTtlMillis(60_000).build()).getSessionId();
-    }
-
-    private static StreamObserver<LeaderResponse> collect(List<String> values) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(LeaderResponse r) {
-                values.add(r.getHasLeader() ? r.getValue().toStringUtf8() : "-");
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                values.add("error " + t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        };
     }
 }
