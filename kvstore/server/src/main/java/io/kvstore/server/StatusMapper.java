@@ -82,6 +82,12 @@ public final class StatusMapper {
             case INVALID_COMMAND -> Status.Code.INTERNAL;
             case NOT_LEADER, NO_QUORUM, OUTCOME_UNKNOWN, CHANGE_IN_PROGRESS -> Status.Code.UNAVAILABLE;
             case BUSY, SLOW_WATCHER, TOO_MANY_WATCHES -> Status.Code.RESOURCE_EXHAUSTED;
+            // auth
+            case AUTH_REQUIRED, AUTH_FAILED, TOKEN_EXPIRED, TOKEN_INVALID -> Status.Code.UNAUTHENTICATED;
+            case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
+            case AUTH_NOT_ENABLED, ROOT_USER_REQUIRED, ROOT_PROTECTED -> Status.Code.FAILED_PRECONDITION;
+            case USER_NOT_FOUND, ROLE_NOT_FOUND, GRANT_NOT_FOUND -> Status.Code.NOT_FOUND;
+            case USER_EXISTS, ROLE_EXISTS -> Status.Code.ALREADY_EXISTS;
         };
     }
 

@@ -52,6 +52,20 @@ class StatusMapperTest {
         "COMPACTED, OUT_OF_RANGE",
         "SLOW_WATCHER, RESOURCE_EXHAUSTED",
         "TOO_MANY_WATCHES, RESOURCE_EXHAUSTED",
+        // auth
+        "AUTH_REQUIRED, UNAUTHENTICATED",
+        "AUTH_FAILED, UNAUTHENTICATED",
+        "TOKEN_EXPIRED, UNAUTHENTICATED",
+        "TOKEN_INVALID, UNAUTHENTICATED",
+        "PERMISSION_DENIED, PERMISSION_DENIED",
+        "AUTH_NOT_ENABLED, FAILED_PRECONDITION",
+        "ROOT_USER_REQUIRED, FAILED_PRECONDITION",
+        "ROOT_PROTECTED, FAILED_PRECONDITION",
+        "USER_NOT_FOUND, NOT_FOUND",
+        "USER_EXISTS, ALREADY_EXISTS",
+        "ROLE_NOT_FOUND, NOT_FOUND",
+        "ROLE_EXISTS, ALREADY_EXISTS",
+        "GRANT_NOT_FOUND, NOT_FOUND",
     })
     void mapsEachCode(ErrorCode code, Status.Code expected) {
         StatusRuntimeException e = StatusMapper.toException(Failure.of(code, "why"));
@@ -64,7 +78,7 @@ class StatusMapperTest {
     /** Guards the table above: the switch in StatusMapper is exhaustive, and the table has one row per code. */
     @Test
     void tableHasARowPerCode() {
-        assertEquals(35, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 35");
+        assertEquals(48, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 48");
     }
 
     @Test

@@ -17,7 +17,8 @@ import io.kvstore.server.member.MemberChannels;
  * Sends a client's call on to the leader's client address and relays the answer. The forwarded call carries the
  * {@link #FORWARDED_BY} header (so the leader never forwards it again, even if it lost leadership meanwhile: it
  * answers NOT_LEADER instead and the client retries), the client's deadline (through the gRPC context, which also
- * cancels the forwarded call when the client cancels), and the request id. Statuses from the leader pass through;
+ * cancels the forwarded call when the client cancels), the request id, and the caller's identity
+ * ({@link io.kvstore.auth.ForwardedIdentity}; the channel adds this member's own credential). Statuses from the leader pass through;
  * failures to reach it are mapped by {@link StatusMapper#ofForwarded}. Thread-safe.
  */
 public final class Forwarder {
@@ -43,6 +44,8 @@ public final class Forwarder {
         if (requestId != null) {
             headers.put(RequestIdInterceptor.HEADER, requestId);
         }
+        // The leader authenticates and authorizes the original caller again (auth; docs/security.md).
+        io.kvstore.auth.ForwardedIdentity.attach(Context.current(), headers);
         CallOptions options = CallOptions.DEFAULT;
         if (Context.current().getDeadline() != null) {
             options = options.withDeadline(Context.current().getDeadline());
