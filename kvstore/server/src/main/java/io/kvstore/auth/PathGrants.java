@@ -27,7 +27,8 @@ public final class PathGrants {
             return Optional.empty();
         }
         String path = prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
-        Optional<ZPath.Violation> violation = ZPath.check(path);
+        Optional<ZPath.Violation> violation = path.equals("/") ? Optional.of(ZPath.Violation.EMPTY_SEGMENT)
+                : ZPath.check(path);
         return violation.map(v -> "path prefix '" + prefix + "': " + v.rule()
                 + " (a prefix is a znode path, optionally followed by '/')");
     }
