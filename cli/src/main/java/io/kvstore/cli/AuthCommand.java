@@ -30,6 +30,17 @@ final class AuthCommand implements Runnable {
         throw new ParameterException(spec.commandLine(), "an auth command is required: enable, disable, status");
     }
 
+    /** Runs one auth change with a client from {@code connection}, then prints {@code done}: the user, role and
+     *  auth commands' common body. */
+    static int change(ConnectionOptions connection, Kvctl root, java.util.function.Consumer<KvClient> action,
+                      String done) {
+        try (KvClient kv = connection.connect(root.env)) {
+            action.accept(kv);
+        }
+        root.out.println(done);
+        return ExitCodes.OK;
+    }
+
     @Command(name = "enable", mixinStandardHelpOptions = true,
             description = "Enables auth; a user named root must exist (exit 4 otherwise).")
     static final class Enable implements Callable<Integer> {
@@ -40,11 +51,7 @@ final class AuthCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (KvClient kv = connection.connect(parent.root.env)) {
-                kv.auth().enable();
-            }
-            parent.root.out.println("auth enabled");
-            return ExitCodes.OK;
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().enable(), "auth enabled");
         }
     }
 
@@ -57,11 +64,7 @@ final class AuthCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (KvClient kv = connection.connect(parent.root.env)) {
-                kv.auth().disable();
-            }
-            parent.root.out.println("auth disabled");
-            return ExitCodes.OK;
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().disable(), "auth disabled");
         }
     }
 

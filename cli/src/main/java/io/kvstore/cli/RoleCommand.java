@@ -46,11 +46,7 @@ final class RoleCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (KvClient kv = connection.connect(parent.root.env)) {
-                kv.auth().addRole(name);
-            }
-            parent.root.out.println("role " + name + " added");
-            return ExitCodes.OK;
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().addRole(name), "role " + name + " added");
         }
 
         @Override
@@ -71,11 +67,7 @@ final class RoleCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (KvClient kv = connection.connect(parent.root.env)) {
-                kv.auth().deleteRole(name);
-            }
-            parent.root.out.println("role " + name + " deleted");
-            return ExitCodes.OK;
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().deleteRole(name), "role " + name + " deleted");
         }
 
         @Override
@@ -112,11 +104,7 @@ final class RoleCommand implements Runnable {
                 throw new ParameterException(parent.spec.commandLine(), "permission must be read, write or admin: "
                         + permission);
             }
-            try (KvClient kv = connection.connect(parent.root.env)) {
-                kv.auth().grant(role, prefix, p);
-            }
-            parent.root.out.println("role " + role + ": " + permission.toLowerCase(Locale.ROOT) + " on " + prefix);
-            return ExitCodes.OK;
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().grant(role, prefix, p), "role " + role + ": " + permission.toLowerCase(Locale.ROOT) + " on " + prefix);
         }
 
         @Override
@@ -138,11 +126,7 @@ final class RoleCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (KvClient kv = connection.connect(parent.root.env)) {
-                kv.auth().revoke(role, prefix);
-            }
-            parent.root.out.println("role " + role + ": grant on " + prefix + " revoked");
-            return ExitCodes.OK;
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().revoke(role, prefix), "role " + role + ": grant on " + prefix + " revoked");
         }
 
         @Override

@@ -76,11 +76,7 @@ final class UserCommand implements Runnable {
         @Override
         public Integer call() {
             String pw = newPassword(password, parent.root, name);
-            try (KvClient kv = connection.connect(parent.root.env)) {
-                kv.auth().addUser(name, pw);
-            }
-            parent.root.out.println("user " + name + " added");
-            return ExitCodes.OK;
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().addUser(name, pw), "user " + name + " added");
         }
 
         @Override
@@ -100,11 +96,7 @@ final class UserCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (KvClient kv = connection.connect(parent.root.env)) {
-                kv.auth().deleteUser(name);
-            }
-            parent.root.out.println("user " + name + " deleted");
-            return ExitCodes.OK;
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().deleteUser(name), "user " + name + " deleted");
         }
 
         @Override
@@ -129,11 +121,7 @@ final class UserCommand implements Runnable {
         @Override
         public Integer call() {
             String pw = newPassword(password, parent.root, name);
-            try (KvClient kv = connection.connect(parent.root.env)) {
-                kv.auth().changePassword(name, pw);
-            }
-            parent.root.out.println("password of user " + name + " changed");
-            return ExitCodes.OK;
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().changePassword(name, pw), "password of user " + name + " changed");
         }
 
         @Override
@@ -155,11 +143,7 @@ final class UserCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (KvClient kv = connection.connect(parent.root.env)) {
-                kv.auth().grantRole(user, role);
-            }
-            parent.root.out.println("role " + role + " granted to user " + user);
-            return ExitCodes.OK;
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().grantRole(user, role), "role " + role + " granted to user " + user);
         }
 
         @Override
@@ -181,11 +165,7 @@ final class UserCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (KvClient kv = connection.connect(parent.root.env)) {
-                kv.auth().revokeRole(user, role);
-            }
-            parent.root.out.println("role " + role + " revoked from user " + user);
-            return ExitCodes.OK;
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().revokeRole(user, role), "role " + role + " revoked from user " + user);
         }
 
         @Override

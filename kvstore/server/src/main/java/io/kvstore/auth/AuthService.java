@@ -72,8 +72,9 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
     private final Duration tokenTtl;
     private final LongSupplier clockMillis;
     private final SecureRandom random = new SecureRandom();
-    /** Verified against when the user does not exist, so a wrong name costs as long as a wrong password. */
-    private final PasswordHash decoy;
+    /** Verified against when the user does not exist, so a wrong name costs as long as a wrong password. Made on
+     *  first use: a hash costs a few hundred milliseconds, which every member start should not pay. */
+    private volatile PasswordHash decoy;
 
     /**
      * @param tokenTtl lifetime of the tokens Authenticate issues
@@ -89,7 +90,6 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         this.hasher = hasher;
         this.tokenTtl = tokenTtl;
         this.clockMillis = clockMillis;
-        this.decoy = hasher.hash("decoy");
     }
 
     /** The service with its forwarding marker; register it through the server's interceptor chain. */
@@ -106,7 +106,8 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
             return;
         }
         Optional<UserRecord> user = state.user(request.getUser());
-        boolean ok = PasswordHasher.verify(request.getPassword(), user.map(UserRecord::getPassword).orElse(decoy))
+        boolean ok = request.getPassword().length() <= PasswordHasher.PASSWORD_BYTES_MAX
+                && PasswordHasher.verify(request.getPassword(), user.map(UserRecord::getPassword).orElseGet(this::decoy))
                 && user.isPresent();
         if (!ok) {
             log.info("authentication of user '{}' failed", printable(request.getUser()));
@@ -260,15 +261,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
                                               R prototype, Supplier<Command.Builder> build,
                                               StreamObserver<R> response) {
         if (ForwardedInterceptor.FORWARDED_BY.get() == null && !members.isLeader()) {
-            StatusMapper.Leader leader = members.leader();
-            if (leader.id() == null) {
-                response.onError(StatusMapper.noLeader(members.self()));
-            } else if (leader.clientAddress() == null) {
-                response.onError(StatusMapper.notLeader("leader " + leader.id() + " has not published its address",
-                        leader));
-            } else {
-                forwarder.forward(method, request, leader, CallKind.WRITE, response);
-            }
+            forwarder.toLeader(members, method, request, CallKind.WRITE, response);
             return;
         }
         Command command = build.get().setClientId(header.getClientId()).setSequence(header.getSequence()).build();
@@ -302,6 +295,15 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         FieldDescriptor revision = prototype.getDescriptorForType().findFieldByName("auth_revision");
         b.setField(revision, authRevision);
         return (R) ResponseHeaders.withHeader(b.build(), header());
+    }
+
+    private PasswordHash decoy() {
+        PasswordHash d = decoy;
+        if (d == null) {
+            d = hasher.hash("decoy");
+            decoy = d;
+        }
+        return d;
     }
 
     private boolean badPassword(String password, StreamObserver<?> response) {

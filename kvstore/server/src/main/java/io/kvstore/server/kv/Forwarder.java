@@ -35,6 +35,24 @@ public final class Forwarder {
         this.channels = channels;
     }
 
+    /**
+     * Forwards {@code request} to the leader {@code members} knows, or answers UNAVAILABLE: NO_QUORUM when no leader
+     * is known, NOT_LEADER (naming it) when its client address is not published yet. For a member that is not the
+     * leader and was not itself forwarded to.
+     */
+    public <Q, R> void toLeader(io.kvstore.server.member.MemberDirectory members, MethodDescriptor<Q, R> method,
+                                Q request, StatusMapper.CallKind kind, StreamObserver<R> response) {
+        StatusMapper.Leader leader = members.leader();
+        if (leader.id() == null) {
+            response.onError(StatusMapper.noLeader(members.self()));
+        } else if (leader.clientAddress() == null) {
+            response.onError(StatusMapper.notLeader("leader " + leader.id() + " has not published its address",
+                    leader));
+        } else {
+            forward(method, request, leader, kind, response);
+        }
+    }
+
     /** Forwards {@code request} to {@code leader} and completes {@code response} with its answer. */
     public <Q, R> void forward(MethodDescriptor<Q, R> method, Q request, StatusMapper.Leader leader,
                         StatusMapper.CallKind kind, StreamObserver<R> response) {
