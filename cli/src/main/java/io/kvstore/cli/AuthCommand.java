@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nExamples:%n",
         footer = {
             "  kvctl user add root && kvctl auth enable",
-            "  kvctl --user root auth status",
-            "  kvctl --user root auth disable"})
+            "  kvctl auth status --user root",
+            "  kvctl auth disable --user root"})
 final class AuthCommand implements Runnable {
     @ParentCommand
     Kvctl root;

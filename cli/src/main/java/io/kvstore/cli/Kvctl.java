@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
             "  kvctl member remove n1",
             "  kvctl leader transfer [n2]",
             "  kvctl status                           # each endpoint's raft state and health",
-            "  kvctl user add root && kvctl auth enable   # then: kvctl --user root ...",
+            "  kvctl user add root && kvctl auth enable   # then: kvctl <command> --user root",
             "",
             "Exit codes:",
             "  0  ok",

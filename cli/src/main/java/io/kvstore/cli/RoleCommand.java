@@ -46,7 +46,8 @@ final class RoleCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return AuthCommand.change(connection, parent.root, kv -> kv.auth().addRole(name), "role " + name + " added");
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().addRole(name),
+                    "role " + name + " added");
         }
 
         @Override
@@ -67,7 +68,8 @@ final class RoleCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return AuthCommand.change(connection, parent.root, kv -> kv.auth().deleteRole(name), "role " + name + " deleted");
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().deleteRole(name),
+                    "role " + name + " deleted");
         }
 
         @Override
@@ -94,17 +96,15 @@ final class RoleCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Permission p;
-            try {
-                p = Permission.valueOf(permission.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                p = null;
-            }
-            if (p == null || p == Permission.PERMISSION_UNSPECIFIED || p == Permission.UNRECOGNIZED) {
-                throw new ParameterException(parent.spec.commandLine(), "permission must be read, write or admin: "
-                        + permission);
-            }
-            return AuthCommand.change(connection, parent.root, kv -> kv.auth().grant(role, prefix, p), "role " + role + ": " + permission.toLowerCase(Locale.ROOT) + " on " + prefix);
+            Permission p = switch (permission.toLowerCase(Locale.ROOT)) {
+                case "read" -> Permission.READ;
+                case "write" -> Permission.WRITE;
+                case "admin" -> Permission.ADMIN;
+                default -> throw new ParameterException(parent.spec.commandLine(),
+                        "permission must be read, write or admin: " + permission);
+            };
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().grant(role, prefix, p),
+                    "role " + role + ": " + permission.toLowerCase(Locale.ROOT) + " on " + prefix);
         }
 
         @Override
@@ -126,7 +126,8 @@ final class RoleCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return AuthCommand.change(connection, parent.root, kv -> kv.auth().revoke(role, prefix), "role " + role + ": grant on " + prefix + " revoked");
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().revoke(role, prefix),
+                    "role " + role + ": grant on " + prefix + " revoked");
         }
 
         @Override

@@ -25,8 +25,8 @@ import picocli.CommandLine.Spec;
         footer = {
             "  kvctl user add root                    # asks for the password on a terminal, else reads a stdin line",
             "  kvctl user add alice --password s3cret",
-            "  kvctl --user root user grant-role alice app-a",
-            "  kvctl --user root user get alice"})
+            "  kvctl user grant-role alice app-a --user root",
+            "  kvctl user get alice --user root"})
 final class UserCommand implements Runnable {
     @ParentCommand
     Kvctl root;
@@ -76,7 +76,8 @@ final class UserCommand implements Runnable {
         @Override
         public Integer call() {
             String pw = newPassword(password, parent.root, name);
-            return AuthCommand.change(connection, parent.root, kv -> kv.auth().addUser(name, pw), "user " + name + " added");
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().addUser(name, pw),
+                    "user " + name + " added");
         }
 
         @Override
@@ -96,7 +97,8 @@ final class UserCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return AuthCommand.change(connection, parent.root, kv -> kv.auth().deleteUser(name), "user " + name + " deleted");
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().deleteUser(name),
+                    "user " + name + " deleted");
         }
 
         @Override
@@ -121,7 +123,8 @@ final class UserCommand implements Runnable {
         @Override
         public Integer call() {
             String pw = newPassword(password, parent.root, name);
-            return AuthCommand.change(connection, parent.root, kv -> kv.auth().changePassword(name, pw), "password of user " + name + " changed");
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().changePassword(name, pw),
+                    "password of user " + name + " changed");
         }
 
         @Override
@@ -143,7 +146,8 @@ final class UserCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return AuthCommand.change(connection, parent.root, kv -> kv.auth().grantRole(user, role), "role " + role + " granted to user " + user);
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().grantRole(user, role),
+                    "role " + role + " granted to user " + user);
         }
 
         @Override
@@ -165,7 +169,8 @@ final class UserCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return AuthCommand.change(connection, parent.root, kv -> kv.auth().revokeRole(user, role), "role " + role + " revoked from user " + user);
+            return AuthCommand.change(connection, parent.root, kv -> kv.auth().revokeRole(user, role),
+                    "role " + role + " revoked from user " + user);
         }
 
         @Override
