@@ -138,6 +138,9 @@ class AuthIT {
         try (KvClient rootClient = KvClient.builder().endpoints(cluster.endpoints()).credentials("root", "root-pw")
                 .build()) {
             assertEquals("s", text(rootClient.get("/app/b/secret").value()));
+            // The leader probes every member's Status with its member credential to report their progress.
+            Awaiting.until(() -> rootClient.cluster().members().stream().allMatch(m -> m.progressKnown()),
+                    Duration.ofSeconds(10), () -> "member list with every member's progress, under auth");
         }
     }
 
