@@ -42,8 +42,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One kvstore member process: the znode tree ({@link KvStateMachine} in {@code <data-dir>/state}), its raft member
  * ({@link RaftNode} in {@code <data-dir>/raft}, peers on {@code --peer-addr}), and a gRPC server on
- * {@code --client-addr} with kvstore.v1 KV and Cluster, grpc.health.v1, server reflection (v1 and v1alpha) and the internal
- * Members service, each behind the one {@link InterceptorChain}.
+ * {@code --client-addr} with kvstore.v1 KV, Cluster, Session, Watch and Auth, grpc.health.v1, server reflection (v1 and
+ * v1alpha) and the internal Members service, each behind the one {@link InterceptorChain} (which authenticates and
+ * authorizes every call once auth is enabled: docs/security.md).
  *
  * <p>Lifecycle: {@link #start} opens and starts everything and returns once clients can connect; it prints
  * {@code kvserver <name> serving clients on <host:port>} to stdout (the bound port, also for port 0), a line
