@@ -45,6 +45,11 @@ final class ServerWatch {
         this.nextRevision = nextRevision;
     }
 
+    /** Whether the stream's caller may still have this watch (auth; re-checked at every applied revision). */
+    boolean permitted() {
+        return stream.access.mayWatch(path.value(), mode);
+    }
+
     /** Whether a change of {@code eventPath} is in scope. */
     boolean matches(String eventPath) {
         return switch (mode) {

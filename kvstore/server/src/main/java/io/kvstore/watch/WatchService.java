@@ -40,7 +40,8 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
 
     /**
      * The stream's view. A stream opened while auth was disabled has no caller: it sees everything until auth is
-     * enabled and nothing after (its client must reconnect with credentials).
+     * enabled; then its watches are cancelled (PERMISSION_DENIED) at the next change and the client must reopen
+     * them with credentials.
      */
     private WatchAccess access(Caller caller) {
         String user = caller == null || caller.member() ? null : caller.name();

@@ -236,16 +236,27 @@ class AuthServerTest {
     }
 
     @Test
-    void rootCanDisableAndAnyoneCanThenEnableAgain() {
+    void rootCanDisableAndAnyoneCanThenEnableAgain() throws Exception {
         // Uses its own client so the shared ones keep working: they re-authenticate after the re-enable.
         root.auth().disable();
-        try (KvClient open = KvClient.builder().endpoints(server.clientAddress().toString()).build()) {
+        AtomicReference<KvException> cancelled = new AtomicReference<>();
+        List<WatchEvent> seen = new CopyOnWriteArrayList<>();
+        try (KvClient open = KvClient.builder().endpoints(server.clientAddress().toString()).build();
+             Watcher anonymous = open.watch("/app/b/open", WatchOptions.DEFAULT, events(seen, cancelled))) {
             assertFalse(open.auth().status().enabled());
+            Awaiting.until(() -> anonymous.state() == Watcher.State.CONNECTED, Duration.ofSeconds(10),
+                    () -> "anonymous watch connected");
             open.put("/app/b/open", bytes("anyone"));
+            Awaiting.until(() -> seen.size() == 1, Duration.ofSeconds(10), () -> "anonymous watch sees the write");
             open.auth().enable();
             assertEquals(ErrorCode.AUTH_REQUIRED, reason(() -> open.get("/app/b/open")));
+            root.put("/app/b/open", bytes("after enable"));
+            Awaiting.until(() -> cancelled.get() != null, Duration.ofSeconds(10),
+                    () -> "the anonymous watch is cancelled once auth is enabled");
+            assertEquals(ErrorCode.PERMISSION_DENIED, cancelled.get().reason().orElseThrow());
+            assertEquals(1, seen.size(), "it saw nothing after the enable: " + seen);
         }
-        assertEquals("anyone", text(root.get("/app/b/open").value()), "root got a fresh token transparently");
+        assertEquals("after enable", text(root.get("/app/b/open").value()), "root got a fresh token transparently");
         alice.get("/app/a/x"); // alice's client re-authenticated too
     }
 
