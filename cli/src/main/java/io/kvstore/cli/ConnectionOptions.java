@@ -38,7 +38,44 @@ final class ConnectionOptions {
 
     KvClient connect(Map<String, String> env) {
         Duration attempt = timeout.compareTo(ATTEMPT_TIMEOUT_MAX) < 0 ? timeout : ATTEMPT_TIMEOUT_MAX;
-        return KvClient.builder().endpoints(endpoints(env)).retryDeadline(timeout).requestTimeout(attempt)
-                .writeLanes(1).build();
+        KvClient.Builder builder = KvClient.builder().endpoints(endpoints(env)).retryDeadline(timeout)
+                .requestTimeout(attempt).writeLanes(1);
+        // ---- auth: --user / KVCTL_USER / KVCTL_PASSWORD ----
+        String[] credentials = credentials(env);
+        if (credentials != null) {
+            builder.credentials(credentials[0], credentials[1]);
+        }
+        return builder.build();
+    }
+
+    // ---- auth (docs/security.md) ----
+    static final String USER_ENV = "KVCTL_USER";
+    static final String PASSWORD_ENV = "KVCTL_PASSWORD";
+
+    @Option(names = "--user", paramLabel = "USER[:PASSWORD]",
+            description = "Authenticate as USER (default: $" + USER_ENV + "). Without ':PASSWORD' the password comes "
+                    + "from $" + PASSWORD_ENV + ", else a prompt on the terminal.")
+    String user;
+
+    /** {user, password}, or null without a user. Prompts (no echo) when the password is missing on a terminal. */
+    String[] credentials(Map<String, String> env) {
+        String given = user != null && !user.isBlank() ? user : env.getOrDefault(USER_ENV, "");
+        if (given.isBlank()) {
+            return null;
+        }
+        int colon = given.indexOf(':');
+        if (colon >= 0) {
+            return new String[] {given.substring(0, colon), given.substring(colon + 1)};
+        }
+        String password = env.get(PASSWORD_ENV);
+        if (password == null && System.console() != null) {
+            char[] typed = System.console().readPassword("Password for %s: ", given);
+            password = typed == null ? null : new String(typed);
+        }
+        if (password == null) {
+            throw new IllegalArgumentException("no password for user " + given + ": give --user " + given
+                    + ":PASSWORD, set " + PASSWORD_ENV + ", or run on a terminal to be asked");
+        }
+        return new String[] {given, password};
     }
 }

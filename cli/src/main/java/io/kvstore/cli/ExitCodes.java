@@ -14,6 +14,8 @@ final class ExitCodes {
     static final int PRECONDITION = 4;
     /** No member or leader answered within --timeout. */
     static final int UNAVAILABLE = 5;
+    /** Auth: not authenticated (no or bad credentials, expired token) or not permitted. */
+    static final int DENIED = 6;
 
     private ExitCodes() {
     }

@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
         subcommands = {PutCommand.class, GetCommand.class, LsCommand.class, RmCommand.class, TxnCommand.class,
                 MemberCommand.class, LeaderCommand.class, StatusCommand.class,
                 LockCommand.class, ElectCommand.class,
+                UserCommand.class, RoleCommand.class, AuthCommand.class,
                 io.kvstore.cli.bench.BenchCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
@@ -44,6 +45,7 @@ import picocli.CommandLine.Spec;
             "  kvctl status                           # each endpoint's raft state and health",
             "  kvctl lock nightly-report -- ./report.sh   # token in $KVSTORE_FENCING_TOKEN",
             "  kvctl elect scheduler host-a:8080      # kvctl elect --observe scheduler",
+            "  kvctl user add root && kvctl auth enable   # then: kvctl <command> --user root",
             "",
             "Exit codes:",
             "  0  ok",
@@ -53,9 +55,12 @@ import picocli.CommandLine.Spec;
             "  4  precondition failed: version mismatch, already exists, has children, parent missing,",
             "     member exists, learner behind, transfer failed, not a voter, last voter",
             "  5  unavailable: no member or leader answered within --timeout; status: an endpoint not ok",
+            "  6  denied: not authenticated (bad or missing credentials) or not permitted",
             "",
             "Environment:",
-            "  KVCTL_ENDPOINTS  comma-separated host:port list used when --endpoints is not given"})
+            "  KVCTL_ENDPOINTS  comma-separated host:port list used when --endpoints is not given",
+            "  KVCTL_USER       user[:password] used when --user is not given",
+            "  KVCTL_PASSWORD   the password when neither --user nor KVCTL_USER carries one"})
 public final class Kvctl implements Runnable {
     final Map<String, String> env;
     final InputStream in;
@@ -112,6 +117,9 @@ public final class Kvctl implements Runnable {
     }
 
     static int exitCode(Exception e) {
+        if (denied(e)) {
+            return ExitCodes.DENIED;
+        }
         if (e instanceof KvNotFoundException) {
             return ExitCodes.NOT_FOUND;
         }
@@ -128,7 +136,16 @@ public final class Kvctl implements Runnable {
         return ExitCodes.ERROR;
     }
 
+    /** Auth refusals: UNAUTHENTICATED or PERMISSION_DENIED, with or without a reason trailer. */
+    static boolean denied(Exception e) {
+        io.grpc.Status.Code code = io.grpc.Status.fromThrowable(e).getCode();
+        return code == io.grpc.Status.Code.UNAUTHENTICATED || code == io.grpc.Status.Code.PERMISSION_DENIED;
+    }
+
     static String describe(Exception e, String subject) {
+        if (denied(e)) {
+            return "denied: " + e.getMessage();
+        }
         if (e instanceof KvNotFoundException) {
             return "not found: " + subject;
         }

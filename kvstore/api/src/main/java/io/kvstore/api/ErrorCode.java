@@ -107,5 +107,36 @@ public enum ErrorCode {
     /** A lock or election name that is not one path segment of [A-Za-z0-9._:@-] (INVALID_ARGUMENT). */
     INVALID_LOCK_NAME,
     /** The election has no leader (NOT_FOUND). */
-    NO_LEADER
+    NO_LEADER,
+    // ---- Auth (docs/security.md) ----
+    /** Auth is enabled and the call carried no token and no client certificate identity (UNAUTHENTICATED). */
+    AUTH_REQUIRED,
+    /** Authenticate: unknown user or wrong password, deliberately not told apart (UNAUTHENTICATED). */
+    AUTH_FAILED,
+    /** The token is past its expiry: authenticate again (UNAUTHENTICATED). */
+    TOKEN_EXPIRED,
+    /**
+     * The token is malformed, not signed by this cluster, or was invalidated (password change, user deleted, auth
+     * disabled and enabled again): authenticate again (UNAUTHENTICATED).
+     */
+    TOKEN_INVALID,
+    /** The caller is authenticated but its roles do not allow the call (PERMISSION_DENIED). */
+    PERMISSION_DENIED,
+    /** Authenticate while auth is disabled: no token is needed (FAILED_PRECONDITION). */
+    AUTH_NOT_ENABLED,
+    /** AuthEnable without a user named root: create it first (FAILED_PRECONDITION). */
+    ROOT_USER_REQUIRED,
+    /** The root role cannot be changed, and the root user cannot be deleted or lose the root role while auth is
+     *  enabled (FAILED_PRECONDITION). */
+    ROOT_PROTECTED,
+    /** No user of that name (NOT_FOUND). */
+    USER_NOT_FOUND,
+    /** A user of that name already exists (ALREADY_EXISTS). */
+    USER_EXISTS,
+    /** No role of that name (NOT_FOUND). */
+    ROLE_NOT_FOUND,
+    /** A role of that name already exists (ALREADY_EXISTS). */
+    ROLE_EXISTS,
+    /** The role has no grant on that prefix, or the user does not have that role (NOT_FOUND). */
+    GRANT_NOT_FOUND
 }

@@ -77,12 +77,15 @@ public final class KvClient implements AutoCloseable {
     private final java.util.concurrent.ExecutorService watchCallbacks;
     private final java.util.Set<Watcher> watchers = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private KvClient(ClientConfig config, Random jitter) {
+    private KvClient(ClientConfig config, Random jitter, io.kvstore.client.internal.TokenCredentials credentials) {
         // TLS goes here: the channel factory is the one place credentials are chosen (TlsChannelCredentials from a
         // builder option), so nothing else changes when it lands.
         Endpoints endpoints = new Endpoints(config.endpoints(),
-                address -> Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build());
-        this.caller = new RetryingCaller(config, endpoints, jitter);
+                address -> credentials == null
+                        ? Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build()
+                        : Grpc.newChannelBuilder(address, InsecureChannelCredentials.create())
+                                .intercept(credentials.interceptor()).build());
+        this.caller = new RetryingCaller(config, endpoints, jitter, credentials != null);
         this.config = config;
         this.jitter = jitter;
         this.endpoints = endpoints;
@@ -111,6 +114,19 @@ public final class KvClient implements AutoCloseable {
      */
     public ClusterAdmin cluster() {
         return cluster;
+    }
+
+    /**
+     * Users, roles, grants and the enabled flag (docs/security.md) on the same channels, credentials, retries and
+     * deadlines as this client; valid until this client is closed. See {@link AuthAdmin}.
+     */
+    public AuthAdmin auth() {
+        return new AuthAdmin(caller, new ClusterAdmin.Await() {
+            @Override
+            public <T> T await(CompletableFuture<T> future) {
+                return KvClient.this.await(future);
+            }
+        });
     }
 
     /** A builder with the defaults: endpoint 127.0.0.1:7379, 5 s per attempt, 30 s per call, 64 write lanes. */
@@ -508,8 +524,23 @@ public final class KvClient implements AutoCloseable {
         private int writeLanes = 64;
         private int laneWaitersMax = 10_000;
         private Random jitter = new Random();
+        private String user;
+        private String password;
 
         private Builder() {
+        }
+
+        /**
+         * Authenticates as {@code user} (auth; docs/security.md): the password is exchanged for a short-lived token
+         * on first use, the token is sent on every call and renewed before it expires, and a call refused because
+         * its token expired or was invalidated is retried (within the retry deadline) with a fresh one. Against a cluster with auth
+         * disabled, calls go without a token. Default: no credentials. A wrong password surfaces as a
+         * {@link KvException} with status UNAUTHENTICATED on the first call.
+         */
+        public Builder credentials(String user, String password) {
+            this.user = Objects.requireNonNull(user, "user");
+            this.password = Objects.requireNonNull(password, "password");
+            return this;
         }
 
         /** host:port of members to try, in order; any member will do (writes are forwarded to the leader). */
@@ -576,7 +607,9 @@ public final class KvClient implements AutoCloseable {
         /** The client. @throws IllegalArgumentException naming the setting that is out of range */
         public KvClient build() {
             return new KvClient(new ClientConfig(endpoints, requestTimeout, retryDeadline, backoffInitial,
-                    backoffMax, writeLanes, laneWaitersMax), jitter);
+                    backoffMax, writeLanes, laneWaitersMax), jitter, user == null ? null
+                    : new io.kvstore.client.internal.TokenCredentials(user, password, requestTimeout,
+                            System::currentTimeMillis));
         }
     }
 }

@@ -42,8 +42,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One kvstore member process: the znode tree ({@link KvStateMachine} in {@code <data-dir>/state}), its raft member
  * ({@link RaftNode} in {@code <data-dir>/raft}, peers on {@code --peer-addr}), and a gRPC server on
- * {@code --client-addr} with kvstore.v1 KV and Cluster, grpc.health.v1, server reflection (v1 and v1alpha) and the internal
- * Members service, each behind the one {@link InterceptorChain}.
+ * {@code --client-addr} with kvstore.v1 KV, Cluster, Session, Watch and Auth, grpc.health.v1, server reflection (v1 and
+ * v1alpha) and the internal Members service, each behind the one {@link InterceptorChain} (which authenticates and
+ * authorizes every call once auth is enabled: docs/security.md).
  *
  * <p>Lifecycle: {@link #start} opens and starts everything and returns once clients can connect; it prints
  * {@code kvserver <name> serving clients on <host:port>} to stdout (the bound port, also for port 0), a line
@@ -136,11 +137,16 @@ public final class KvServer implements AutoCloseable {
             ExecutorService callExecutor = Executors.newFixedThreadPool(CALL_THREADS,
                     threads("kvserver-call-" + config.name()));
             opened.add(callExecutor::shutdownNow);
-            MemberChannels channels = new MemberChannels();
+            // Auth: this member's credential on calls to other members (docs/security.md).
+            io.kvstore.auth.MemberCredentials memberCredentials = new io.kvstore.auth.MemberCredentials(
+                    config.name(), store::authState, System::currentTimeMillis);
+            MemberChannels channels = new MemberChannels(memberCredentials.interceptor());
             opened.add(channels);
             MemberDirectory members = new MemberDirectory(config.name(), config.cluster().keySet(), raft, store);
             HealthStatusManager health = new HealthStatusManager();
-            InterceptorChain chain = InterceptorChain.standard(scheduler);
+            InterceptorChain chain = InterceptorChain.standard(scheduler, new io.kvstore.auth.AuthInterceptor(
+                    store::authState, System::currentTimeMillis,
+                    path -> store.get(io.kvstore.store.ZPath.parse(path)).found()));
             NettyServerBuilder builder = NettyServerBuilder.forAddress(config.clientAddress().toSocketAddress())
                     .executor(callExecutor)
                     .maxInboundMessageSize(INBOUND_BYTES_MAX);
@@ -150,7 +156,12 @@ public final class KvServer implements AutoCloseable {
                             config.clusterId(), callExecutor, scheduler).definition()))
                     .addService(chain.wrap(io.kvstore.session.SessionService.register(members, raft, store, channels,
                             callExecutor, scheduler)))
-                    .addService(chain.wrap(new WatchService(watchHub).bindService()))
+                    .addService(chain.wrap(new WatchService(watchHub, store::authState).bindService()))
+                    .addService(chain.wrap(new io.kvstore.auth.AuthService(members, raft, store, channels,
+                            callExecutor, new io.kvstore.auth.PasswordHasher(
+                                    io.kvstore.auth.PasswordHasher.ITERATIONS_DEFAULT),
+                            java.time.Duration.ofSeconds(config.authTokenTtlSeconds()), System::currentTimeMillis)
+                            .definition()))
                     .addService(chain.wrap(new MembersService(members, raft, callExecutor).definition()))
                     .addService(chain.wrap(health.getHealthService().bindService()))
                     .addService(chain.wrap(ProtoReflectionServiceV1.newInstance().bindService()))
@@ -208,6 +219,14 @@ public final class KvServer implements AutoCloseable {
     /** The configuration, with the client address actually bound. */
     public ServerConfig config() {
         return config;
+    }
+
+    /** The full name of every gRPC method this server serves (for the authorization table's completeness test). */
+    public java.util.Set<String> registeredMethods() {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        grpc.getServices().forEach(service -> service.getMethods()
+                .forEach(method -> names.add(method.getMethodDescriptor().getFullMethodName())));
+        return names;
     }
 
     /** The client address clients and other members dial (the bound port when the configured one was 0). */

@@ -86,6 +86,12 @@ public final class StatusMapper {
             case FENCED, LOCK_NOT_HELD -> Status.Code.FAILED_PRECONDITION;
             case INVALID_LOCK_NAME -> Status.Code.INVALID_ARGUMENT;
             case NO_LEADER -> Status.Code.NOT_FOUND;
+            // auth
+            case AUTH_REQUIRED, AUTH_FAILED, TOKEN_EXPIRED, TOKEN_INVALID -> Status.Code.UNAUTHENTICATED;
+            case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
+            case AUTH_NOT_ENABLED, ROOT_USER_REQUIRED, ROOT_PROTECTED -> Status.Code.FAILED_PRECONDITION;
+            case USER_NOT_FOUND, ROLE_NOT_FOUND, GRANT_NOT_FOUND -> Status.Code.NOT_FOUND;
+            case USER_EXISTS, ROLE_EXISTS -> Status.Code.ALREADY_EXISTS;
         };
     }
 

@@ -180,15 +180,7 @@ public final class SessionService extends SessionGrpc.SessionImplBase {
 
     private <Q, R> void write(MethodDescriptor<Q, R> method, Q request, Command command, StreamObserver<R> response) {
         if (ForwardedInterceptor.FORWARDED_BY.get() == null && !members.isLeader()) {
-            StatusMapper.Leader leader = members.leader();
-            if (leader.id() == null) {
-                response.onError(StatusMapper.noLeader(members.self()));
-            } else if (leader.clientAddress() == null) {
-                response.onError(StatusMapper.notLeader("leader " + leader.id() + " has not published its address",
-                        leader));
-            } else {
-                forwarder.forward(method, request, leader, CallKind.WRITE, response);
-            }
+            forwarder.toLeader(members, method, request, CallKind.WRITE, response);
             return;
         }
         withDeadline(raft.propose(command.toByteString())).whenCompleteAsync((result, error) -> {

@@ -83,6 +83,10 @@ final class CommandExecutor {
             case TXN -> txn(command.getTxn());
             // KvStateMachine applies member publications itself: they do not touch the tree.
             case PUBLISH_MEMBER -> throw new IllegalStateException("member publication reached the tree executor");
+            // KvStateMachine applies auth commands through AuthCommands: they do not touch the tree.
+            case USER_ADD, USER_DELETE, USER_CHANGE_PASSWORD, USER_GRANT_ROLE, USER_REVOKE_ROLE, ROLE_ADD, ROLE_DELETE,
+                    ROLE_GRANT, ROLE_REVOKE, AUTH_SET_ENABLED ->
+                    throw new IllegalStateException("auth command reached the tree executor");
             case OPEN_SESSION -> openSession(command.getOpenSession().getTtlMillis());
             case CLOSE_SESSION -> closeSession(command.getCloseSession().getSessionId());
             case EXPIRE_SESSIONS -> expireSessions(command.getExpireSessions().getSessionIdList());

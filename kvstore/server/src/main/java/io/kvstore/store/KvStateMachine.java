@@ -51,6 +51,10 @@ import org.slf4j.LoggerFactory;
  * revision (a revision is one change of the tree, and watchers must never see a revision without an event), and
  * has no exactly-once entry (publishing the same address twice is harmless).
  *
+ * <p><b>Auth.</b> Users, roles, grants and the enabled flag ({@link AuthCommands}) are stored under their own key
+ * prefixes, outside the tree, like member attributes: no revision, no watch event, but exactly-once like writes. They
+ * are part of every snapshot (the checkpoint holds all keys). {@link #authState()} is the applied version in memory.
+ *
  * <p><b>Exactly once.</b> An entry at or below {@link #appliedIndex()} is ignored (returns {@code null}). A command
  * whose client id and sequence were already applied returns the stored original result and changes nothing; see
  * {@link DedupTable}.
@@ -98,6 +102,10 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     private volatile ChangeListener changeListener = ChangeListener.NONE;
     /** Events of the entry being applied (apply thread only). */
     private List<WatchEvent> applyingEvents = List.of();
+    /** The applied auth state (AuthCommands): replaced whole after each auth command is stored. */
+    private volatile io.kvstore.auth.AuthState authState = io.kvstore.auth.AuthState.EMPTY;
+    /** The auth state the entry being applied produces, published once its batch is written (apply thread only). */
+    private io.kvstore.auth.AuthState applyingAuth;
 
     /**
      * Opens (creating if needed) the state in {@code dir}.
@@ -152,6 +160,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             revision = StoreKeys.decodeLong(db.get(StoreKeys.REVISION));
             dedup = new DedupTable(db, dedupClientsMax);
             history = new ChangeHistory(db, historyBounds, revision);
+            authState = AuthCommands.load(db);
         } catch (RocksDBException e) {
             close();
             throw new StoreIoException("opening state at " + dir, e);
@@ -296,6 +305,10 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
                 history.writeAndTrim(batch, newRevision, events, clockMillis.getAsLong());
             }
             db.write(writeOptions, batch);
+            if (applyingAuth != null) {
+                authState = applyingAuth;
+                applyingAuth = null;
+            }
             dedup.committed(newDedupSize);
             if (changed) {
                 history.committed();
@@ -466,6 +479,11 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         if (invalid.isPresent()) {
             return invalid.get();
         }
+        if (AuthCommands.handles(command)) {
+            AuthCommands.Applied applied = AuthCommands.apply(authState, command, batch, revision);
+            applyingAuth = applied.state();
+            return applied.result();
+        }
         PendingTree tree = new PendingTree(db, applyReadOptions);
         WriteResult result = new CommandExecutor(tree, revision, index).execute(command);
         if (result instanceof WriteResult.Success s) {
@@ -510,6 +528,14 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         } finally {
             swapLock.readLock().unlock();
         }
+    }
+
+    /**
+     * The auth state (users, roles, grants, enabled flag) as of the last applied entry; see {@link AuthCommands}.
+     * Any thread; the returned value is immutable.
+     */
+    public io.kvstore.auth.AuthState authState() {
+        return authState;
     }
 
     /**

@@ -63,6 +63,8 @@ public final class RequestValidator {
             case EXPIRE_SESSIONS -> checkExpireSessions(command);
             case EXPIRE_TTL_ZNODES -> checkExpireTtlZnodes(command);
             case CHECKPOINT_SESSIONS -> checkCheckpointSessions(command);
+            case USER_ADD, USER_DELETE, USER_CHANGE_PASSWORD, USER_GRANT_ROLE, USER_REVOKE_ROLE, ROLE_ADD, ROLE_DELETE,
+                    ROLE_GRANT, ROLE_REVOKE, AUTH_SET_ENABLED -> AuthCommands.validate(command);
             case OP_NOT_SET -> fail(ErrorCode.INVALID_ARGUMENT, "command has no operation");
         };
     }

@@ -17,6 +17,9 @@ import java.nio.charset.StandardCharsets;
  *   'o:' session-id(8 bytes) path        index: an ephemeral znode of that session (empty value)
  *   't:' path                            index: a TTL znode (empty value)
  *   'h:' revision(8 bytes, big-endian)   watch history: the events of that revision (ChangeHistory)
+ *   'u:' user-name                       an auth user (UserRecord), outside the tree
+ *   'r:' role-name                       an auth role (RoleRecord), outside the tree
+ *   'm:auth'                             the auth state: enabled flag, token secret, auth revision (AuthStateRecord)
  * </pre>
  * The children of a znode share the prefix {@code 'z' path 0x00} and sort by name, so listing children is one
  * prefix scan in order. 0x00 cannot occur in a path ({@link ZPath}), so the prefix of "/a" never matches "/ab".
@@ -35,6 +38,18 @@ final class StoreKeys {
     static final byte[] SESSION_PREFIX = ascii("s:");
     static final byte[] TTL_PREFIX = ascii("t:");
     private static final byte[] OWNED_PREFIX = ascii("o:");
+
+    static final byte[] AUTH_STATE = ascii("m:auth");
+    static final byte[] USER_PREFIX = ascii("u:");
+    static final byte[] ROLE_PREFIX = ascii("r:");
+
+    static byte[] user(String name) {
+        return concat(USER_PREFIX, name.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] role(String name) {
+        return concat(ROLE_PREFIX, name.getBytes(StandardCharsets.UTF_8));
+    }
 
     private StoreKeys() {
     }

@@ -51,6 +51,8 @@ public sealed interface WriteResult permits WriteResult.Success, Failure {
                 b.setOpenSession(o);
             } else if (r instanceof SessionCloseResponse c) {
                 b.setCloseSession(c);
+            } else if (r instanceof io.kvstore.store.command.AuthChanged a) {
+                b.setAuthChanged(a);
             } else {
                 throw new IllegalStateException("unexpected response type " + r.getClass());
             }
@@ -69,6 +71,7 @@ public sealed interface WriteResult permits WriteResult.Success, Failure {
             case TXN -> new Success(proto.getRevision(), proto.getTxn());
             case OPEN_SESSION -> new Success(proto.getRevision(), proto.getOpenSession());
             case CLOSE_SESSION -> new Success(proto.getRevision(), proto.getCloseSession());
+            case AUTH_CHANGED -> new Success(proto.getRevision(), proto.getAuthChanged());
             case OUTCOME_NOT_SET -> throw new IllegalStateException("stored result without outcome: " + proto);
         };
     }

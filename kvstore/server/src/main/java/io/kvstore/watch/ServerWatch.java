@@ -45,6 +45,11 @@ final class ServerWatch {
         this.nextRevision = nextRevision;
     }
 
+    /** Whether the stream's caller may still have this watch (auth; re-checked at every applied revision). */
+    boolean permitted() {
+        return stream.access.mayWatch(path.value(), mode);
+    }
+
     /** Whether a change of {@code eventPath} is in scope. */
     boolean matches(String eventPath) {
         return switch (mode) {
@@ -55,11 +60,14 @@ final class ServerWatch {
         };
     }
 
-    /** The events of one revision in scope, prev values stripped unless asked for; empty when none. */
+    /**
+     * The events of one revision in scope that the stream's caller may read (auth), prev values stripped unless asked
+     * for; empty when none.
+     */
     List<WatchEvent> select(List<WatchEvent> events) {
         List<WatchEvent> out = new ArrayList<>(0);
         for (WatchEvent e : events) {
-            if (matches(e.getPath())) {
+            if (matches(e.getPath()) && stream.access.mayRead(e.getPath())) {
                 out.add(prevValue ? e : e.toBuilder().clearPrevValue().clearPrevStat().clearPrevValueOmitted()
                         .build());
             }

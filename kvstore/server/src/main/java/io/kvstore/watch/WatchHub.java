@@ -94,9 +94,15 @@ public final class WatchHub implements ChangeListener, AutoCloseable {
                 return;
             }
             List<ServerWatch> slow = null;
+            List<ServerWatch> revoked = null;
             for (ServerWatch w : live) {
                 if (revision < w.nextRevision) {
                     continue; // a start revision in the future
+                }
+                if (!w.permitted()) {
+                    revoked = revoked == null ? new ArrayList<>() : revoked;
+                    revoked.add(w);
+                    continue;
                 }
                 List<WatchEvent> selected = w.select(events);
                 if (!selected.isEmpty()) {
@@ -108,6 +114,15 @@ public final class WatchHub implements ChangeListener, AutoCloseable {
                     w.sentSinceProgress = true;
                 }
                 w.nextRevision = revision + 1;
+            }
+            if (revoked != null) {
+                // Auth: the caller may no longer read anything in the watch's scope (a grant was revoked, or auth
+                // was enabled under a stream opened without credentials).
+                for (ServerWatch w : revoked) {
+                    live.remove(w);
+                    w.stream.cancel(w, ErrorCode.PERMISSION_DENIED, "the caller may no longer read anything this "
+                            + "watch covers", 0);
+                }
             }
             if (slow != null) {
                 for (ServerWatch w : slow) {

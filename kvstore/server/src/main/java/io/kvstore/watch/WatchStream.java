@@ -39,9 +39,12 @@ final class WatchStream implements StreamObserver<WatchRequest> {
     /** gRPC forbids concurrent calls on one observer: the sender's onNext and the request thread's onCompleted. */
     private final Object outLock = new Object();
     private volatile boolean ended;
+    /** What this stream's caller may watch and see (auth). */
+    final WatchAccess access;
 
-    WatchStream(WatchHub hub, ServerCallStreamObserver<WatchResponse> out) {
+    WatchStream(WatchHub hub, ServerCallStreamObserver<WatchResponse> out, WatchAccess access) {
         this.hub = hub;
+        this.access = access;
         this.out = out;
         out.setOnReadyHandler(this::scheduleDrain);
         out.setOnCancelHandler(this::end);
@@ -81,6 +84,9 @@ final class WatchStream implements StreamObserver<WatchRequest> {
         } else if (request.getStartRevision() > published + WatchLimits.START_REVISION_AHEAD_MAX) {
             refusal = "start_revision " + request.getStartRevision() + " is more than "
                     + WatchLimits.START_REVISION_AHEAD_MAX + " ahead of this member's revision " + published;
+        } else if (!access.mayWatch(request.getPath(), request.getMode())) {
+            reason = ErrorCode.PERMISSION_DENIED;
+            refusal = "the caller may read nothing at or below " + request.getPath();
         }
         ServerWatch w = null;
         synchronized (this) {

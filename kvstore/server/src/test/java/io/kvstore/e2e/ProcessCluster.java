@@ -40,6 +40,11 @@ final class ProcessCluster implements AutoCloseable {
 
     /** Starts {@code count} members (launched together, then awaited) and waits until they agree on a leader. */
     static ProcessCluster start(Path root, int count) {
+        return start(root, count, List.of());
+    }
+
+    /** As {@link #start(Path, int)}, every member with {@code extraFlags} too. */
+    static ProcessCluster start(Path root, int count, List<String> extraFlags) {
         Map<String, HostPort> peers = new LinkedHashMap<>();
         Map<String, HostPort> clientAddresses = new LinkedHashMap<>();
         for (int i = 1; i <= count; i++) {
@@ -50,7 +55,7 @@ final class ProcessCluster implements AutoCloseable {
                 .collect(Collectors.joining(","));
         List<ServerProcess> members = new ArrayList<>();
         peers.forEach((name, peer) -> members.add(
-                new ServerProcess(name, root.resolve(name), clientAddresses.get(name), peer, cluster)));
+                new ServerProcess(name, root.resolve(name), clientAddresses.get(name), peer, cluster, extraFlags)));
         ProcessCluster processCluster = new ProcessCluster(members);
         try {
             members.forEach(ServerProcess::launch);

@@ -48,6 +48,12 @@ final class ServerProcess {
      * @param cluster every member's peer address, as for {@code --cluster}: {@code n1=127.0.0.1:p1,...}
      */
     ServerProcess(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress, String cluster) {
+        this(name, dataDir, clientAddress, peerAddress, cluster, List.of());
+    }
+
+    /** As above, with more kvserver flags (for example {@code --auth-token-ttl-seconds 3}). */
+    ServerProcess(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress, String cluster,
+                  List<String> extraFlags) {
         this.name = Objects.requireNonNull(name, "name");
         this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
         this.clientAddress = Objects.requireNonNull(clientAddress, "clientAddress");
@@ -64,6 +70,7 @@ final class ServerProcess {
         cmd.addAll(List.of("--name", name, "--data-dir", dataDir.toString(),
                 "--client-addr", clientAddress.toString(), "--peer-addr", peerAddress.toString(),
                 "--cluster", cluster, "--cluster-id", "e2e"));
+        cmd.addAll(extraFlags);
         this.command = List.copyOf(cmd);
     }
 

@@ -56,6 +56,20 @@ class StatusMapperTest {
         "LOCK_NOT_HELD, FAILED_PRECONDITION",
         "INVALID_LOCK_NAME, INVALID_ARGUMENT",
         "NO_LEADER, NOT_FOUND",
+        // auth
+        "AUTH_REQUIRED, UNAUTHENTICATED",
+        "AUTH_FAILED, UNAUTHENTICATED",
+        "TOKEN_EXPIRED, UNAUTHENTICATED",
+        "TOKEN_INVALID, UNAUTHENTICATED",
+        "PERMISSION_DENIED, PERMISSION_DENIED",
+        "AUTH_NOT_ENABLED, FAILED_PRECONDITION",
+        "ROOT_USER_REQUIRED, FAILED_PRECONDITION",
+        "ROOT_PROTECTED, FAILED_PRECONDITION",
+        "USER_NOT_FOUND, NOT_FOUND",
+        "USER_EXISTS, ALREADY_EXISTS",
+        "ROLE_NOT_FOUND, NOT_FOUND",
+        "ROLE_EXISTS, ALREADY_EXISTS",
+        "GRANT_NOT_FOUND, NOT_FOUND",
     })
     void mapsEachCode(ErrorCode code, Status.Code expected) {
         StatusRuntimeException e = StatusMapper.toException(Failure.of(code, "why"));
@@ -68,7 +82,7 @@ class StatusMapperTest {
     /** Guards the table above: the switch in StatusMapper is exhaustive, and the table has one row per code. */
     @Test
     void tableHasARowPerCode() {
-        assertEquals(39, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 39");
+        assertEquals(52, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 52");
     }
 
     @Test

@@ -48,9 +48,17 @@ public final class RetryingCaller implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Random jitter;
     private volatile boolean closed;
+    /** With credentials (TokenCredentials), a call refused for its token is retried with a fresh one. */
+    private final boolean authRetries;
 
     /** @param jitter the source of backoff jitter; seed it to make a test's delays repeatable */
     public RetryingCaller(ClientConfig config, Endpoints endpoints, Random jitter) {
+        this(config, endpoints, jitter, false);
+    }
+
+    /** @param authRetries retry calls refused for their token (the client has TokenCredentials) */
+    public RetryingCaller(ClientConfig config, Endpoints endpoints, Random jitter, boolean authRetries) {
+        this.authRetries = authRetries;
         this.config = config;
         this.endpoints = endpoints;
         this.jitter = jitter;
@@ -228,7 +236,8 @@ public final class RetryingCaller implements AutoCloseable {
         }
 
         private void failed(String address, Throwable failure) {
-            if (!StatusErrors.isRetryable(failure)) {
+            if (!StatusErrors.isRetryable(failure)
+                    && !(authRetries && TokenCredentials.isAuthRetryable(failure))) {
                 result.completeExceptionally(StatusErrors.toException(failure));
                 return;
             }

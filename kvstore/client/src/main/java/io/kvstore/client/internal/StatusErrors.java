@@ -56,8 +56,12 @@ public final class StatusErrors {
             return new KvException(message, null, opIndex, failure);
         }
         return switch (reason) {
-            case NOT_FOUND, MEMBER_NOT_FOUND, NO_LEADER -> new KvNotFoundException(message, reason, opIndex, failure);
-            case ALREADY_EXISTS, MEMBER_EXISTS -> new KvAlreadyExistsException(message, reason, opIndex, failure);
+            case NOT_FOUND, MEMBER_NOT_FOUND, NO_LEADER, USER_NOT_FOUND, ROLE_NOT_FOUND, GRANT_NOT_FOUND ->
+                    new KvNotFoundException(message, reason, opIndex, failure);
+            case ALREADY_EXISTS, MEMBER_EXISTS, USER_EXISTS, ROLE_EXISTS ->
+                    new KvAlreadyExistsException(message, reason, opIndex, failure);
+            case ROOT_USER_REQUIRED, ROOT_PROTECTED, AUTH_NOT_ENABLED ->
+                    new KvPreconditionException(message, reason, opIndex, failure);
             case VERSION_MISMATCH -> new KvVersionMismatchException(message,
                     number(trailers, ErrorTrailers.CURRENT_VERSION), opIndex, failure);
             case SESSION_EXPIRED -> new KvSessionExpiredException(message, opIndex, failure);

@@ -77,6 +77,9 @@ final class LeaderRemoval {
     void run(MemberRemoveRequest request, StreamObserver<MemberRemoveResponse> response) {
         Deadline deadline = Context.current().getDeadline();
         String requestId = RequestIdInterceptor.REQUEST_ID.get();
+        // The new leader authorizes the removal again, as the original caller (auth).
+        io.grpc.Metadata identity = new io.grpc.Metadata();
+        io.kvstore.auth.ForwardedIdentity.attach(Context.current(), identity);
         log.info("member {} is asked to remove itself: handing leadership over first", members.self());
         var transfer = raft.transferLeadership(null);
         if (deadline != null) {
@@ -90,7 +93,7 @@ final class LeaderRemoval {
             }
             log.info("member {} handed leadership to {}; asking it to remove {}", members.self(), leader,
                     members.self());
-            new Attempts(request, response, deadline, requestId).attempt();
+            new Attempts(request, response, deadline, requestId, identity).attempt();
         }, callbacks);
     }
 
@@ -100,10 +103,12 @@ final class LeaderRemoval {
         private final StreamObserver<MemberRemoveResponse> response;
         private final Deadline deadline;
         private final String requestId;
+        private final Metadata identity;
         private int attempts;
 
         Attempts(MemberRemoveRequest request, StreamObserver<MemberRemoveResponse> response, Deadline deadline,
-                 String requestId) {
+                 String requestId, Metadata identity) {
+            this.identity = identity;
             this.request = request;
             this.response = response;
             this.deadline = deadline;
@@ -128,6 +133,7 @@ final class LeaderRemoval {
             if (requestId != null) {
                 headers.put(RequestIdInterceptor.HEADER, requestId);
             }
+            headers.merge(identity);
             CallOptions options = deadline == null ? CallOptions.DEFAULT : CallOptions.DEFAULT.withDeadline(deadline);
             ClientCall<MemberRemoveRequest, MemberRemoveResponse> call;
             try {

@@ -62,7 +62,8 @@ public final class ServerCli {
     /** The settings a config file may hold: the flag names without dashes. */
     public static final Set<String> KEYS =
             Set.of("name", "data-dir", "client-addr", "peer-addr", "cluster", "cluster-id", "join",
-                    "snapshot-every-entries", "lease-reads", "watch-history-revisions", "watch-history-age-seconds");
+                    "snapshot-every-entries", "lease-reads", "watch-history-revisions", "watch-history-age-seconds",
+                    "auth-token-ttl-seconds");
     /** Prefix of the environment variables. */
     public static final String ENV_PREFIX = "KVSERVER_";
 
@@ -115,6 +116,10 @@ public final class ServerCli {
     @Option(names = "--watch-history-age-seconds", paramLabel = "SECONDS",
             description = "Watch history older than this is trimmed (default 3600).")
     String watchHistoryAgeSeconds;
+
+    @Option(names = "--auth-token-ttl-seconds", paramLabel = "SECONDS",
+            description = "Lifetime of auth tokens from Auth/Authenticate (default 300).")
+    String authTokenTtlSeconds;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Flat YAML file of 'key: value' lines with the flag names as keys (no dashes).")
@@ -183,7 +188,9 @@ public final class ServerCli {
                         "--watch-history-revisions"),
                 parseLong(sources.pick(watchHistoryAgeSeconds, "watch-history-age-seconds",
                         Long.toString(io.kvstore.store.HistoryBounds.DEFAULT.age().toSeconds())),
-                        "--watch-history-age-seconds"));
+                        "--watch-history-age-seconds"),
+                parseLong(sources.pick(authTokenTtlSeconds, "auth-token-ttl-seconds",
+                        Long.toString(ServerConfig.AUTH_TOKEN_TTL_SECONDS_DEFAULT)), "--auth-token-ttl-seconds"));
     }
 
     private static long parseLong(String text, String flag) {

@@ -39,10 +39,16 @@ import java.util.regex.Pattern;
  *     a watch can start or resume that far back (docs/server.md, "Watches")
  * @param watchHistoryAgeSeconds ({@code --watch-history-age-seconds}, default 3,600) history older than this is
  *     trimmed even below the count
+ * @param authTokenTtlSeconds ({@code --auth-token-ttl-seconds}, default 300) lifetime of the tokens Auth/Authenticate
+ *     issues: a stolen token is useful this long; clients re-authenticate when it ends (docs/security.md)
  */
 public record ServerConfig(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress,
                            Map<String, HostPort> cluster, String clusterId, boolean join, long snapshotEveryEntries,
-                           boolean leaseReads, long watchHistoryRevisions, long watchHistoryAgeSeconds) {
+                           boolean leaseReads, long watchHistoryRevisions, long watchHistoryAgeSeconds,
+                           long authTokenTtlSeconds) {
+
+    /** Default token lifetime (auth): 5 minutes, as short as re-authenticating once per lifetime stays cheap. */
+    public static final long AUTH_TOKEN_TTL_SECONDS_DEFAULT = 300;
 
     /** Default snapshot interval: a few MB of log for a config store's small writes; see RaftNodeOptions. */
     public static final long SNAPSHOT_EVERY_ENTRIES_DEFAULT = 10_000;
@@ -98,6 +104,18 @@ public record ServerConfig(String name, Path dataDir, HostPort clientAddress, Ho
             throw new IllegalArgumentException("--watch-history-age-seconds must be at least 1: "
                     + watchHistoryAgeSeconds);
         }
+        if (authTokenTtlSeconds < 1 || authTokenTtlSeconds > 86_400) {
+            throw new IllegalArgumentException("--auth-token-ttl-seconds must be in [1, 86400]: "
+                    + authTokenTtlSeconds);
+        }
+    }
+
+    /** With the default auth token lifetime. */
+    public ServerConfig(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress,
+                        Map<String, HostPort> cluster, String clusterId, boolean join, long snapshotEveryEntries,
+                        boolean leaseReads, long watchHistoryRevisions, long watchHistoryAgeSeconds) {
+        this(name, dataDir, clientAddress, peerAddress, cluster, clusterId, join, snapshotEveryEntries, leaseReads,
+                watchHistoryRevisions, watchHistoryAgeSeconds, AUTH_TOKEN_TTL_SECONDS_DEFAULT);
     }
 
     /** With the default watch history bounds. */
@@ -136,7 +154,7 @@ public record ServerConfig(String name, Path dataDir, HostPort clientAddress, Ho
     /** This configuration with another client address (the one actually bound when the port was 0). */
     public ServerConfig withClientAddress(HostPort address) {
         return new ServerConfig(name, dataDir, address, peerAddress, cluster, clusterId, join, snapshotEveryEntries,
-                leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds);
+                leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds, authTokenTtlSeconds);
     }
 
     /**

@@ -12,8 +12,10 @@ import java.util.concurrent.ScheduledExecutorService;
  * {@link #wrap}, so none can bypass it. Order, outermost first:
  * <pre>
  *   request id      x-request-id in, echoed out, in the MDC: every later log line of the call carries it
- *   (authentication and authorization go here: an unauthenticated call must be refused before it costs anything,
- *    and after the request id so the refusal is traceable. They come with the auth issue.)
+ *   (peer identity from the tls branch goes here: the verified client certificate's common name in the context)
+ *   auth            AuthInterceptor: authenticates the caller (token, member credential, client certificate) and
+ *                   authorizes the method and each request message by the MethodTable; refused before it costs
+ *                   anything, and after the request id so the refusal is traceable
  *   deadline        refuse expired calls, give unary calls without a deadline the default one
  *   (metrics go here: latency and outcome per method, measured inside the deadline so they see its effect;
  *    they come with the metrics issue.)
@@ -34,10 +36,14 @@ public final class InterceptorChain {
         this.outermostFirst = List.copyOf(outermostFirst);
     }
 
-    /** The server's chain, with {@link #DEFAULT_DEADLINE}; {@code scheduler} runs default-deadline timers. */
-    public static InterceptorChain standard(ScheduledExecutorService scheduler) {
+    /**
+     * The server's chain, with {@link #DEFAULT_DEADLINE}; {@code scheduler} runs default-deadline timers; {@code auth}
+     * (io.kvstore.auth.AuthInterceptor) right after the request id.
+     */
+    public static InterceptorChain standard(ScheduledExecutorService scheduler, ServerInterceptor auth) {
         return new InterceptorChain(List.of(
                 new RequestIdInterceptor(),
+                auth,
                 new DeadlineInterceptor(DEFAULT_DEADLINE, scheduler),
                 new ValidationInterceptor()));
     }

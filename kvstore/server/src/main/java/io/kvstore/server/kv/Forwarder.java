@@ -17,7 +17,8 @@ import io.kvstore.server.member.MemberChannels;
  * Sends a client's call on to the leader's client address and relays the answer. The forwarded call carries the
  * {@link #FORWARDED_BY} header (so the leader never forwards it again, even if it lost leadership meanwhile: it
  * answers NOT_LEADER instead and the client retries), the client's deadline (through the gRPC context, which also
- * cancels the forwarded call when the client cancels), and the request id. Statuses from the leader pass through;
+ * cancels the forwarded call when the client cancels), the request id, and the caller's identity
+ * ({@link io.kvstore.auth.ForwardedIdentity}; the channel adds this member's own credential). Statuses from the leader pass through;
  * failures to reach it are mapped by {@link StatusMapper#ofForwarded}. Thread-safe.
  */
 public final class Forwarder {
@@ -34,6 +35,24 @@ public final class Forwarder {
         this.channels = channels;
     }
 
+    /**
+     * Forwards {@code request} to the leader {@code members} knows, or answers UNAVAILABLE: NO_QUORUM when no leader
+     * is known, NOT_LEADER (naming it) when its client address is not published yet. For a member that is not the
+     * leader and was not itself forwarded to.
+     */
+    public <Q, R> void toLeader(io.kvstore.server.member.MemberDirectory members, MethodDescriptor<Q, R> method,
+                                Q request, StatusMapper.CallKind kind, StreamObserver<R> response) {
+        StatusMapper.Leader leader = members.leader();
+        if (leader.id() == null) {
+            response.onError(StatusMapper.noLeader(members.self()));
+        } else if (leader.clientAddress() == null) {
+            response.onError(StatusMapper.notLeader("leader " + leader.id() + " has not published its address",
+                    leader));
+        } else {
+            forward(method, request, leader, kind, response);
+        }
+    }
+
     /** Forwards {@code request} to {@code leader} and completes {@code response} with its answer. */
     public <Q, R> void forward(MethodDescriptor<Q, R> method, Q request, StatusMapper.Leader leader,
                         StatusMapper.CallKind kind, StreamObserver<R> response) {
@@ -43,6 +62,8 @@ public final class Forwarder {
         if (requestId != null) {
             headers.put(RequestIdInterceptor.HEADER, requestId);
         }
+        // The leader authenticates and authorizes the original caller again (auth; docs/security.md).
+        io.kvstore.auth.ForwardedIdentity.attach(Context.current(), headers);
         CallOptions options = CallOptions.DEFAULT;
         if (Context.current().getDeadline() != null) {
             options = options.withDeadline(Context.current().getDeadline());

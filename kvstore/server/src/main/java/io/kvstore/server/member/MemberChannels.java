@@ -21,6 +21,18 @@ public final class MemberChannels implements AutoCloseable {
 
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Adds this member's credential to every call (auth); none in tests that build channels without it. */
+    private final io.grpc.ClientInterceptor[] interceptors;
+
+    /** Channels without a member credential. */
+    public MemberChannels() {
+        this.interceptors = new io.grpc.ClientInterceptor[0];
+    }
+
+    /** Channels whose calls carry {@code credentials} (io.kvstore.auth.MemberCredentials#interceptor). */
+    public MemberChannels(io.grpc.ClientInterceptor credentials) {
+        this.interceptors = new io.grpc.ClientInterceptor[] {credentials};
+    }
 
     /**
      * The channel to {@code clientAddress} ({@code host:port}).
@@ -35,7 +47,7 @@ public final class MemberChannels implements AutoCloseable {
         return channels.computeIfAbsent(clientAddress, address -> {
             HostPort hostPort = HostPort.parse(address, "member client address");
             return NettyChannelBuilder.forAddress(hostPort.host(), hostPort.port()).usePlaintext()
-                    .maxInboundMessageSize(INBOUND_BYTES_MAX).build();
+                    .maxInboundMessageSize(INBOUND_BYTES_MAX).intercept(interceptors).build();
         });
     }
 

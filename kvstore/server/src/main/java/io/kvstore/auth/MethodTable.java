@@ -1,0 +1,143 @@
+package io.kvstore.auth;
+
+import static io.kvstore.auth.MethodRule.NOTHING;
+import static io.kvstore.auth.MethodRule.Who.ANYONE;
+import static io.kvstore.auth.MethodRule.Who.MEMBER;
+import static io.kvstore.auth.MethodRule.Who.USER;
+import static io.kvstore.auth.MethodRule.Who.USER_OR_MEMBER;
+
+import io.kvstore.api.v1.Compare;
+import io.kvstore.api.v1.CreateRequest;
+import io.kvstore.api.v1.DeleteRequest;
+import io.kvstore.api.v1.ExistsRequest;
+import io.kvstore.api.v1.GetRequest;
+import io.kvstore.api.v1.ListRequest;
+import io.kvstore.api.v1.Permission;
+import io.kvstore.api.v1.PutRequest;
+import io.kvstore.api.v1.TxnOp;
+import io.kvstore.api.v1.TxnRequest;
+import io.kvstore.api.v1.UserGetRequest;
+import io.kvstore.store.Failure;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The authorization table: every gRPC method the server serves, by full name, with what it requires once auth is
+ * enabled. {@link AuthInterceptor} refuses a method that has no row (fail closed), and {@code MethodTableTest} fails
+ * the build when a registered method lacks one, so a new service cannot forget authorization.
+ *
+ * <p>Adding a service is one line per method here. For the Lock and Election services (being built on another
+ * branch) the rows are, for example:
+ * <pre>
+ *   row(t, "kvstore.v1.Lock/Acquire", USER, (a, m) -> a.path(Permission.WRITE, ((AcquireRequest) m).getPath()));
+ *   row(t, "kvstore.v1.Election/Observe", USER, (a, m) -> a.path(Permission.READ, ((ObserveRequest) m).getPath()));
+ * </pre>
+ * Immutable; thread-safe.
+ */
+public final class MethodTable {
+
+    private static final Map<String, MethodRule> RULES = build();
+
+    private MethodTable() {
+    }
+
+    /** The rule of {@code fullMethodName}, if it has one. */
+    public static Optional<MethodRule> rule(String fullMethodName) {
+        return Optional.ofNullable(RULES.get(fullMethodName));
+    }
+
+    /** Every method with a rule, sorted. */
+    public static java.util.Set<String> methods() {
+        return RULES.keySet();
+    }
+
+    private static Map<String, MethodRule> build() {
+        Map<String, MethodRule> t = new TreeMap<>();
+        // KV: the paths each request names.
+        row(t, "kvstore.v1.KV/Get", USER, (a, m) -> a.path(Permission.READ, ((GetRequest) m).getPath()));
+        row(t, "kvstore.v1.KV/Exists", USER, (a, m) -> a.path(Permission.READ, ((ExistsRequest) m).getPath()));
+        row(t, "kvstore.v1.KV/List", USER, (a, m) -> a.path(Permission.READ, ((ListRequest) m).getPath()));
+        row(t, "kvstore.v1.KV/Create", USER, (a, m) -> create(a, (CreateRequest) m));
+        row(t, "kvstore.v1.KV/Put", USER, (a, m) -> put(a, (PutRequest) m));
+        row(t, "kvstore.v1.KV/Delete", USER, (a, m) -> delete(a, (DeleteRequest) m));
+        row(t, "kvstore.v1.KV/Txn", USER, (a, m) -> txn(a, (TxnRequest) m));
+        // Watch: each watch is checked when created, and each event filtered, by WatchStream (WatchAccess).
+        row(t, "kvstore.v1.Watch/Watch", USER, NOTHING);
+        // Sessions own ephemeral znodes, whose creates are checked by path; a session itself names no path.
+        row(t, "kvstore.v1.Session/Open", USER, NOTHING);
+        row(t, "kvstore.v1.Session/KeepAlive", USER, NOTHING);
+        row(t, "kvstore.v1.Session/Close", USER, NOTHING);
+        row(t, "kvstore.v1.Session/Info", USER, NOTHING);
+        // Cluster: reading the membership is for anyone authenticated (members probe each other's Status);
+        // changing it needs ADMIN on "/".
+        row(t, "kvstore.v1.Cluster/MemberList", USER_OR_MEMBER, NOTHING);
+        row(t, "kvstore.v1.Cluster/Status", USER_OR_MEMBER, NOTHING);
+        row(t, "kvstore.v1.Cluster/MemberAdd", USER, (a, m) -> a.clusterAdmin());
+        row(t, "kvstore.v1.Cluster/MemberPromote", USER, (a, m) -> a.clusterAdmin());
+        row(t, "kvstore.v1.Cluster/MemberRemove", USER, (a, m) -> a.clusterAdmin());
+        row(t, "kvstore.v1.Cluster/LeaderTransfer", USER, (a, m) -> a.clusterAdmin());
+        // Internal: only members.
+        row(t, "kvstore.internal.Members/Publish", MEMBER, NOTHING);
+        // Auth: management is root's; anyone may try to authenticate; a user may read itself.
+        row(t, "kvstore.v1.Auth/Authenticate", ANYONE, NOTHING);
+        row(t, "kvstore.v1.Auth/AuthStatus", USER, NOTHING);
+        row(t, "kvstore.v1.Auth/UserGet", USER, (a, m) -> a.selfOrRoot(((UserGetRequest) m).getName()));
+        for (String method : List.of("AuthEnable", "AuthDisable", "UserAdd", "UserDelete", "UserChangePassword",
+                "UserGrantRole", "UserRevokeRole", "UserList", "RoleAdd", "RoleDelete", "RoleGrant", "RoleRevoke",
+                "RoleList", "RoleGet")) {
+            row(t, "kvstore.v1.Auth/" + method, USER, (a, m) -> a.root());
+        }
+        // Health must answer load balancers and orchestrators without credentials; it tells only serving or not.
+        row(t, "grpc.health.v1.Health/Check", ANYONE, NOTHING);
+        row(t, "grpc.health.v1.Health/Watch", ANYONE, NOTHING);
+        // Reflection describes the (public) API schema, no data; grpcurl needs it before it can send credentials.
+        row(t, "grpc.reflection.v1.ServerReflection/ServerReflectionInfo", ANYONE, NOTHING);
+        row(t, "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", ANYONE, NOTHING);
+        return java.util.Collections.unmodifiableMap(t);
+    }
+
+    private static void row(Map<String, MethodRule> t, String method, MethodRule.Who who, MethodRule.Check check) {
+        if (t.put(method, new MethodRule(who, check)) != null) {
+            throw new IllegalStateException("two rows for " + method);
+        }
+    }
+
+    private static Optional<Failure> create(Access a, CreateRequest r) {
+        // A sequential create writes path + a 19-digit suffix the server picks: check a name of that shape, so an
+        // exact grant on the prefix path alone does not allow it.
+        String path = r.getSequential() && io.kvstore.store.ZPath.check(r.getPath()).isEmpty()
+                ? r.getPath() + "0".repeat(19) : r.getPath();
+        return r.getMakeParents() ? a.writeMakingParents(path) : a.path(Permission.WRITE, path);
+    }
+
+    private static Optional<Failure> put(Access a, PutRequest r) {
+        return r.getMakeParents() ? a.writeMakingParents(r.getPath()) : a.path(Permission.WRITE, r.getPath());
+    }
+
+    private static Optional<Failure> delete(Access a, DeleteRequest r) {
+        return r.getRecursive() ? a.subtree(Permission.WRITE, r.getPath()) : a.path(Permission.WRITE, r.getPath());
+    }
+
+    /** Every compare and every operation of both branches: a caller learns nothing from a branch it may not run. */
+    private static Optional<Failure> txn(Access a, TxnRequest r) {
+        List<Optional<Failure>> checks = new ArrayList<>();
+        for (Compare c : r.getCompareList()) {
+            checks.add(a.path(Permission.READ, c.getPath()));
+        }
+        List<TxnOp> ops = new ArrayList<>(r.getSuccessList());
+        ops.addAll(r.getFailureList());
+        for (TxnOp op : ops) {
+            checks.add(switch (op.getOpCase()) {
+                case CREATE -> create(a, op.getCreate());
+                case PUT -> put(a, op.getPut());
+                case DELETE -> delete(a, op.getDelete());
+                case GET -> a.path(Permission.READ, op.getGet().getPath());
+                case OP_NOT_SET -> Optional.empty(); // the validator rejects it
+            });
+        }
+        return checks.stream().filter(Optional::isPresent).findFirst().orElse(Optional.empty());
+    }
+}
