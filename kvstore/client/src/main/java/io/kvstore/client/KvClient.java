@@ -78,10 +78,13 @@ public final class KvClient implements AutoCloseable {
     private final java.util.Set<Watcher> watchers = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private KvClient(ClientConfig config, Random jitter) {
-        // TLS goes here: the channel factory is the one place credentials are chosen (TlsChannelCredentials from a
-        // builder option), so nothing else changes when it lands.
-        Endpoints endpoints = new Endpoints(config.endpoints(),
-                address -> Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build());
+        this(config, jitter, address -> Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build());
+    }
+
+    private KvClient(ClientConfig config, Random jitter,
+                     java.util.function.Function<String, io.grpc.ManagedChannel> channelFactory) {
+        // The channel factory is the one place credentials are chosen (internal.Channels for TLS).
+        Endpoints endpoints = new Endpoints(config.endpoints(), channelFactory);
         this.caller = new RetryingCaller(config, endpoints, jitter);
         this.config = config;
         this.jitter = jitter;
@@ -443,8 +446,39 @@ public final class KvClient implements AutoCloseable {
         private int writeLanes = 64;
         private int laneWaitersMax = 10_000;
         private Random jitter = new Random();
+        private java.nio.file.Path tlsCaFile;
+        private java.nio.file.Path tlsCertFile;
+        private java.nio.file.Path tlsKeyFile;
+        private String tlsServerName;
 
         private Builder() {
+        }
+
+        /**
+         * Connect with TLS and trust servers whose certificate chains to the PEM CA bundle {@code caFile} (null: the
+         * JDK's default CAs). The server's certificate must name the endpoint's host (see {@link #tlsServerName}).
+         * Default: plaintext. docs/security.md, "TLS".
+         */
+        public Builder tls(java.nio.file.Path caFile) {
+            this.tlsCaFile = caFile;
+            return this;
+        }
+
+        /**
+         * Present this client certificate (PEM chain and PEM PKCS#8 key) over TLS; implies TLS. Servers that require
+         * client certificates ({@code --client-cert-auth}) refuse clients without one; its common name is the
+         * client's identity.
+         */
+        public Builder tlsClientCertificate(java.nio.file.Path certFile, java.nio.file.Path keyFile) {
+            this.tlsCertFile = Objects.requireNonNull(certFile, "certFile");
+            this.tlsKeyFile = Objects.requireNonNull(keyFile, "keyFile");
+            return this;
+        }
+
+        /** Verify the server's certificate against this name instead of the endpoint's host; implies TLS. */
+        public Builder tlsServerName(String serverName) {
+            this.tlsServerName = Objects.requireNonNull(serverName, "serverName");
+            return this;
         }
 
         /** host:port of members to try, in order; any member will do (writes are forwarded to the leader). */
@@ -510,8 +544,13 @@ public final class KvClient implements AutoCloseable {
 
         /** The client. @throws IllegalArgumentException naming the setting that is out of range */
         public KvClient build() {
-            return new KvClient(new ClientConfig(endpoints, requestTimeout, retryDeadline, backoffInitial,
-                    backoffMax, writeLanes, laneWaitersMax), jitter);
+            ClientConfig config = new ClientConfig(endpoints, requestTimeout, retryDeadline, backoffInitial,
+                    backoffMax, writeLanes, laneWaitersMax);
+            if (tlsCaFile == null && tlsCertFile == null && tlsServerName == null) {
+                return new KvClient(config, jitter);
+            }
+            return new KvClient(config, jitter, io.kvstore.client.internal.Channels.factory(tlsCaFile, tlsCertFile,
+                    tlsKeyFile, tlsServerName));
         }
     }
 }

@@ -86,6 +86,8 @@ public final class KvServer implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     /** Set once by {@link #start}; closed before the store (its catch-up thread reads RocksDB). */
     private volatile WatchHub watchHub;
+    /** Set once by {@link #start}; its event loops stop after the gRPC server. */
+    private volatile io.kvstore.server.security.ClientListener listener;
 
     private KvServer(ServerConfig config, KvStateMachine store, RaftNode raft, Server grpc, HealthStatusManager health,
                      MemberChannels channels, ExecutorService callExecutor, ScheduledExecutorService scheduler,
@@ -125,10 +127,15 @@ public final class KvServer implements AutoCloseable {
             opened.add(watchHub);
             Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
             config.cluster().forEach((member, address) -> peers.put(member, address.toSocketAddress()));
+            io.kvstore.raft.transport.tls.PeerTls peerTls = config.tls().peer() == null ? null
+                    : io.kvstore.raft.transport.tls.PeerTls.of(config.tls().peer());
+            // Before raft: a TLS file that does not load must stop the start before anything listens.
+            io.kvstore.server.security.ClientListener listener = io.kvstore.server.security.ClientListener.create(config);
+            opened.add(listener);
             RaftNode raft = RaftNode.open(
                     RaftNodeOptions.builder(config.name(), config.clusterId(), peers, config.dataDir())
                             .join(config.join()).snapshotEveryEntries(config.snapshotEveryEntries())
-                            .leaseReads(config.leaseReads()).build(), store);
+                            .leaseReads(config.leaseReads()).build(), store, peerTls);
             opened.add(raft);
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
                     threads("kvserver-monitor-" + config.name()));
@@ -136,14 +143,13 @@ public final class KvServer implements AutoCloseable {
             ExecutorService callExecutor = Executors.newFixedThreadPool(CALL_THREADS,
                     threads("kvserver-call-" + config.name()));
             opened.add(callExecutor::shutdownNow);
-            MemberChannels channels = new MemberChannels();
+            MemberChannels channels = new MemberChannels(listener.memberChannelContext());
             opened.add(channels);
             MemberDirectory members = new MemberDirectory(config.name(), config.cluster().keySet(), raft, store);
             HealthStatusManager health = new HealthStatusManager();
             InterceptorChain chain = InterceptorChain.standard(scheduler);
-            NettyServerBuilder builder = NettyServerBuilder.forAddress(config.clientAddress().toSocketAddress())
-                    .executor(callExecutor)
-                    .maxInboundMessageSize(INBOUND_BYTES_MAX);
+            NettyServerBuilder builder = listener.builder(config, INBOUND_BYTES_MAX)
+                    .executor(callExecutor);
             // Every service goes through the chain: there is no other addService call.
             builder.addService(chain.wrap(new KvService(members, raft, store, channels, callExecutor).definition()))
                     .addService(chain.wrap(new ClusterService(members, raft, store, channels, config.cluster(),
@@ -162,6 +168,7 @@ public final class KvServer implements AutoCloseable {
             KvServer server = new KvServer(config.withClientAddress(bound), store, raft, grpc, health, channels,
                     callExecutor, scheduler, members);
             server.watchHub = watchHub;
+            server.listener = listener;
             server.startMonitor();
             log.info("kvserver {} started: raft member in cluster '{}', state in {}", config.name(),
                     config.clusterId(), config.dataDir().resolve("state").toAbsolutePath());
@@ -239,6 +246,9 @@ public final class KvServer implements AutoCloseable {
                 grpc.shutdownNow().awaitTermination(SHUTDOWN_GRACE_MILLIS, TimeUnit.MILLISECONDS);
             }
             channels.close();
+            if (listener != null) {
+                listener.close();
+            }
             raft.close();
             callExecutor.shutdown();
             scheduler.shutdownNow();

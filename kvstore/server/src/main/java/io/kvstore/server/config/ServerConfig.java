@@ -39,10 +39,13 @@ import java.util.regex.Pattern;
  *     a watch can start or resume that far back (docs/server.md, "Watches")
  * @param watchHistoryAgeSeconds ({@code --watch-history-age-seconds}, default 3,600) history older than this is
  *     trimmed even below the count
+ * @param tls transport security of the client and peer ports ({@link TlsConfig#NONE}: plaintext)
+ * @param limits quota and connection limits ({@link LimitsConfig#DEFAULTS})
  */
 public record ServerConfig(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress,
                            Map<String, HostPort> cluster, String clusterId, boolean join, long snapshotEveryEntries,
-                           boolean leaseReads, long watchHistoryRevisions, long watchHistoryAgeSeconds) {
+                           boolean leaseReads, long watchHistoryRevisions, long watchHistoryAgeSeconds,
+                           TlsConfig tls, LimitsConfig limits) {
 
     /** Default snapshot interval: a few MB of log for a config store's small writes; see RaftNodeOptions. */
     public static final long SNAPSHOT_EVERY_ENTRIES_DEFAULT = 10_000;
@@ -56,6 +59,8 @@ public record ServerConfig(String name, Path dataDir, HostPort clientAddress, Ho
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     public ServerConfig {
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(limits, "limits");
         requireId(name, "--name");
         Objects.requireNonNull(dataDir, "dataDir");
         if (dataDir.toString().isEmpty()) {
@@ -100,6 +105,14 @@ public record ServerConfig(String name, Path dataDir, HostPort clientAddress, Ho
         }
     }
 
+    /** Plaintext, with the default limits. */
+    public ServerConfig(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress,
+                        Map<String, HostPort> cluster, String clusterId, boolean join, long snapshotEveryEntries,
+                        boolean leaseReads, long watchHistoryRevisions, long watchHistoryAgeSeconds) {
+        this(name, dataDir, clientAddress, peerAddress, cluster, clusterId, join, snapshotEveryEntries, leaseReads,
+                watchHistoryRevisions, watchHistoryAgeSeconds, TlsConfig.NONE, LimitsConfig.DEFAULTS);
+    }
+
     /** With the default watch history bounds. */
     public ServerConfig(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress,
                         Map<String, HostPort> cluster, String clusterId, boolean join, long snapshotEveryEntries,
@@ -136,7 +149,19 @@ public record ServerConfig(String name, Path dataDir, HostPort clientAddress, Ho
     /** This configuration with another client address (the one actually bound when the port was 0). */
     public ServerConfig withClientAddress(HostPort address) {
         return new ServerConfig(name, dataDir, address, peerAddress, cluster, clusterId, join, snapshotEveryEntries,
-                leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds);
+                leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds, tls, limits);
+    }
+
+    /** This configuration with other transport security (tests). */
+    public ServerConfig withTls(TlsConfig newTls) {
+        return new ServerConfig(name, dataDir, clientAddress, peerAddress, cluster, clusterId, join,
+                snapshotEveryEntries, leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds, newTls, limits);
+    }
+
+    /** This configuration with other limits (tests). */
+    public ServerConfig withLimits(LimitsConfig newLimits) {
+        return new ServerConfig(name, dataDir, clientAddress, peerAddress, cluster, clusterId, join,
+                snapshotEveryEntries, leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds, tls, newLimits);
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * {@link #wrap}, so none can bypass it. Order, outermost first:
  * <pre>
  *   request id      x-request-id in, echoed out, in the MDC: every later log line of the call carries it
+ *   peer identity   the verified client certificate's CN into the Context (security.PeerIdentity.CLIENT_CERT_CN)
  *   (authentication and authorization go here: an unauthenticated call must be refused before it costs anything,
  *    and after the request id so the refusal is traceable. They come with the auth issue.)
  *   deadline        refuse expired calls, give unary calls without a deadline the default one
@@ -38,6 +39,7 @@ public final class InterceptorChain {
     public static InterceptorChain standard(ScheduledExecutorService scheduler) {
         return new InterceptorChain(List.of(
                 new RequestIdInterceptor(),
+                new io.kvstore.server.security.PeerIdentity(),
                 new DeadlineInterceptor(DEFAULT_DEADLINE, scheduler),
                 new ValidationInterceptor()));
     }
