@@ -94,5 +94,10 @@ public enum ErrorCode {
     /** A watch fell too far behind its stream's buffer and was cancelled; resume from its last revision + 1. */
     SLOW_WATCHER,
     /** A watch stream already has the maximum number of watches (1,000): use another stream. */
-    TOO_MANY_WATCHES
+    TOO_MANY_WATCHES,
+    /**
+     * The store is over its space quota ({@code --quota-backend-bytes}): writes that add data are refused
+     * (RESOURCE_EXHAUSTED) until deletes bring it back under the alarm's clear mark; reads and deletes work.
+     */
+    NO_SPACE
 }

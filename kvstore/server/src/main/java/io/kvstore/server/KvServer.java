@@ -88,6 +88,8 @@ public final class KvServer implements AutoCloseable {
     private volatile WatchHub watchHub;
     /** Set once by {@link #start}; its event loops stop after the gRPC server. */
     private volatile io.kvstore.server.security.ClientListener listener;
+    /** Set once by {@link #start}. */
+    private volatile io.kvstore.server.kv.SpaceQuota quota;
 
     private KvServer(ServerConfig config, KvStateMachine store, RaftNode raft, Server grpc, HealthStatusManager health,
                      MemberChannels channels, ExecutorService callExecutor, ScheduledExecutorService scheduler,
@@ -151,7 +153,10 @@ public final class KvServer implements AutoCloseable {
             NettyServerBuilder builder = listener.builder(config, INBOUND_BYTES_MAX)
                     .executor(callExecutor);
             // Every service goes through the chain: there is no other addService call.
-            builder.addService(chain.wrap(new KvService(members, raft, store, channels, callExecutor).definition()))
+            io.kvstore.server.kv.SpaceQuota quota = new io.kvstore.server.kv.SpaceQuota(config.name(),
+                    config.limits().quotaBackendBytes(), store::treeBytes);
+            builder.addService(chain.wrap(new KvService(members, raft, store, channels, callExecutor, quota)
+                            .definition()))
                     .addService(chain.wrap(new ClusterService(members, raft, store, channels, config.cluster(),
                             config.clusterId(), callExecutor, scheduler).definition()))
                     .addService(chain.wrap(io.kvstore.session.SessionService.register(members, raft, store, channels,
@@ -169,6 +174,7 @@ public final class KvServer implements AutoCloseable {
                     callExecutor, scheduler, members);
             server.watchHub = watchHub;
             server.listener = listener;
+            server.quota = quota;
             server.startMonitor();
             log.info("kvserver {} started: raft member in cluster '{}', state in {}", config.name(),
                     config.clusterId(), config.dataDir().resolve("state").toAbsolutePath());
@@ -220,6 +226,21 @@ public final class KvServer implements AutoCloseable {
     /** The client address {@code member} published through raft, as this member has applied it. */
     public java.util.Optional<String> clientAddressOf(String member) {
         return members.clientAddressOf(member);
+    }
+
+    /** Whether this member's NO_SPACE alarm is raised (docs/security.md, "Limits and quotas"). */
+    public boolean noSpaceAlarm() {
+        return quota.alarmed();
+    }
+
+    /** The size of the znode tree the space quota counts, in bytes. */
+    public long treeBytes() {
+        return store.treeBytes();
+    }
+
+    /** Client connections open now and refused so far by --max-connections: {open, refused}. */
+    public long[] clientConnections() {
+        return new long[] {listener.limiter().open(), listener.limiter().refused()};
     }
 
     /** This member's raft status (role, term, leader), for operators and tests. */

@@ -82,6 +82,7 @@ public final class StatusMapper {
             case INVALID_COMMAND -> Status.Code.INTERNAL;
             case NOT_LEADER, NO_QUORUM, OUTCOME_UNKNOWN, CHANGE_IN_PROGRESS -> Status.Code.UNAVAILABLE;
             case BUSY, SLOW_WATCHER, TOO_MANY_WATCHES -> Status.Code.RESOURCE_EXHAUSTED;
+            case NO_SPACE -> Status.Code.RESOURCE_EXHAUSTED;
         };
     }
 

@@ -52,6 +52,7 @@ class StatusMapperTest {
         "COMPACTED, OUT_OF_RANGE",
         "SLOW_WATCHER, RESOURCE_EXHAUSTED",
         "TOO_MANY_WATCHES, RESOURCE_EXHAUSTED",
+        "NO_SPACE, RESOURCE_EXHAUSTED",
     })
     void mapsEachCode(ErrorCode code, Status.Code expected) {
         StatusRuntimeException e = StatusMapper.toException(Failure.of(code, "why"));
@@ -64,7 +65,7 @@ class StatusMapperTest {
     /** Guards the table above: the switch in StatusMapper is exhaustive, and the table has one row per code. */
     @Test
     void tableHasARowPerCode() {
-        assertEquals(35, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 35");
+        assertEquals(36, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 36");
     }
 
     @Test
