@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * The one interceptor chain every service of the server goes through; {@code KvServer} registers services only via
  * {@link #wrap}, so none can bypass it. Order, outermost first:
  * <pre>
+ *   decode guard    bytes that do not decode as the request: INVALID_ARGUMENT, not gRPC's UNKNOWN (DecodeGuard)
  *   request id      x-request-id in, echoed out, in the MDC: every later log line of the call carries it
  *   peer identity   the verified client certificate's CN into the Context (security.PeerIdentity.CLIENT_CERT_CN)
  *   (authentication and authorization go here: an unauthenticated call must be refused before it costs anything,
@@ -44,8 +45,8 @@ public final class InterceptorChain {
                 new ValidationInterceptor()));
     }
 
-    /** {@code service} behind the whole chain. */
+    /** {@code service} behind the whole chain, and behind {@link DecodeGuard} (undecodable requests). */
     public ServerServiceDefinition wrap(ServerServiceDefinition service) {
-        return ServerInterceptors.interceptForward(service, outermostFirst);
+        return DecodeGuard.wrap(ServerInterceptors.interceptForward(service, outermostFirst));
     }
 }

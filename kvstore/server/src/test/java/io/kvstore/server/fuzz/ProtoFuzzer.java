@@ -104,6 +104,9 @@ final class ProtoFuzzer {
     static Message mutate(Message valid, Random random) {
         Message.Builder builder = valid.toBuilder();
         List<FieldDescriptor> fields = builder.getDescriptorForType().getFields();
+        if (fields.isEmpty()) {
+            return valid; // nothing to mutate (e.g. an empty request); byte mutations still cover it
+        }
         int mutations = 1 + random.nextInt(3);
         for (int i = 0; i < mutations; i++) {
             FieldDescriptor field = fields.get(random.nextInt(fields.size()));
