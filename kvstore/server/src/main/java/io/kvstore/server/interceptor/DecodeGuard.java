@@ -1,6 +1,5 @@
 package io.kvstore.server.interceptor;
 
-import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -11,7 +10,6 @@ import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.kvstore.api.ErrorCode;
-import io.kvstore.server.StatusMapper;
 import io.kvstore.store.Failure;
 import java.io.InputStream;
 
@@ -60,36 +58,12 @@ final class DecodeGuard implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
-        return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
-            private boolean rejected;
-
+        return new RejectingListener<>(call, next.startCall(call, headers)) {
             @Override
-            public void onMessage(Q message) {
-                if (rejected) {
-                    return;
-                }
-                if (message == null) {
-                    rejected = true;
-                    Failure failure = Failure.of(ErrorCode.INVALID_ARGUMENT, "the request does not decode as a "
-                            + call.getMethodDescriptor().getFullMethodName() + " request");
-                    call.close(StatusMapper.toStatus(failure), StatusMapper.trailers(failure));
-                    return;
-                }
-                super.onMessage(message);
-            }
-
-            @Override
-            public void onHalfClose() {
-                if (!rejected) {
-                    super.onHalfClose();
-                }
-            }
-
-            @Override
-            public void onReady() {
-                if (!rejected) {
-                    super.onReady();
-                }
+            java.util.Optional<Failure> check(Q message) {
+                return message != null ? java.util.Optional.empty()
+                        : java.util.Optional.of(Failure.of(ErrorCode.INVALID_ARGUMENT, "the request does not decode "
+                                + "as a " + call.getMethodDescriptor().getFullMethodName() + " request"));
             }
         };
     }

@@ -1,6 +1,5 @@
 package io.kvstore.server.interceptor;
 
-import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -12,7 +11,6 @@ import io.kvstore.api.v1.GetRequest;
 import io.kvstore.api.v1.ListRequest;
 import io.kvstore.api.v1.PutRequest;
 import io.kvstore.api.v1.TxnRequest;
-import io.kvstore.server.StatusMapper;
 import io.kvstore.store.Failure;
 import io.kvstore.store.RequestValidator;
 import java.util.Map;
@@ -47,37 +45,11 @@ public final class ValidationInterceptor implements ServerInterceptor {
     @Override
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
                                                                  ServerCallHandler<ReqT, RespT> next) {
-        return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
-            /** Once rejected, the service must not see the rest of the call (it would answer a closed call). */
-            private boolean rejected;
-
+        return new RejectingListener<>(call, next.startCall(call, headers)) {
             @Override
-            public void onMessage(ReqT message) {
-                if (rejected) {
-                    return;
-                }
+            Optional<Failure> check(ReqT message) {
                 Function<Object, Optional<Failure>> validator = VALIDATORS.get(message.getClass());
-                Optional<Failure> failure = validator == null ? Optional.empty() : validator.apply(message);
-                if (failure.isPresent()) {
-                    rejected = true;
-                    call.close(StatusMapper.toStatus(failure.get()), StatusMapper.trailers(failure.get()));
-                    return;
-                }
-                super.onMessage(message);
-            }
-
-            @Override
-            public void onHalfClose() {
-                if (!rejected) {
-                    super.onHalfClose();
-                }
-            }
-
-            @Override
-            public void onReady() {
-                if (!rejected) {
-                    super.onReady();
-                }
+                return validator == null ? Optional.empty() : validator.apply(message);
             }
         };
     }

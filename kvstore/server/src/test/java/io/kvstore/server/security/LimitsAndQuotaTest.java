@@ -162,7 +162,14 @@ class LimitsAndQuotaTest {
         return PutRequest.newBuilder().setPath(path).setValue(ByteString.copyFrom(new byte[valueBytes])).build();
     }
 
+    /**
+     * Starts {@code config} on a client port below the ephemeral range: a port 0 pick may be one a closed server of an
+     * earlier test had, and that test's leftover channels would reconnect to it and count against the cap.
+     */
     private KvServer start(ServerConfig config) throws IOException {
+        if (config.clientAddress().port() == 0) {
+            config = config.withClientAddress(TestServers.freePeerAddress());
+        }
         KvServer server = KvServer.start(config);
         closing.add(server);
         return server;
