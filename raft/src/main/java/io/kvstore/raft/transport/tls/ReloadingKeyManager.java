@@ -32,8 +32,13 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
      * @throws IllegalArgumentException when they do not load or the key does not belong to the certificate
      */
     public ReloadingKeyManager(String what, Path certFile, Path keyFile) {
+        this(what, certFile, keyFile, System::nanoTime);
+    }
+
+    /** As above, with the clock that paces the file checks (tests). */
+    ReloadingKeyManager(String what, Path certFile, Path keyFile, java.util.function.LongSupplier nanoClock) {
         this.identity = new ReloadingFiles<>(what, List.of(certFile, keyFile),
-                () -> load(certFile, keyFile), System::nanoTime);
+                () -> load(certFile, keyFile), nanoClock);
     }
 
     private static Identity load(Path certFile, Path keyFile) throws java.io.IOException, GeneralSecurityException {
