@@ -292,6 +292,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         if (entry.index() != appliedIndex + 1) {
             throw new IllegalStateException("entry " + entry.index() + " after applied index " + appliedIndex);
         }
+        applyingTreeBytesDelta = 0; // nothing left over from an entry whose write failed
         try (WriteBatch batch = new WriteBatch()) {
             long newRevision = revision;
             long newDedupSize = dedup.size();
