@@ -105,6 +105,13 @@ class LimitsAndQuotaTest {
     void connectionsOverTheCapAreClosedOnAccept(@TempDir Path dir) throws IOException {
         KvServer server = start(TestServers.single(dir).withLimits(new LimitsConfig(
                 LimitsConfig.QUOTA_BACKEND_BYTES_DEFAULT, 2, LimitsConfig.MAX_CONCURRENT_STREAMS_DEFAULT)));
+        // Elected and serving first, on a channel closed before the count starts (a retry on a new channel each time
+        // would leave connections behind that count against the cap).
+        ManagedChannel warmup = channel(server);
+        Awaiting.succeeds(() -> KVGrpc.newBlockingStub(warmup).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .put(put("/before", 1)), AWAIT);
+        warmup.shutdownNow();
+        Awaiting.until(() -> server.clientConnections()[0] == 0, AWAIT, () -> "warm-up connection released");
         String host = server.clientAddress().host();
         int port = server.clientAddress().port();
         Socket first = new Socket(host, port);
@@ -120,7 +127,9 @@ class LimitsAndQuotaTest {
         first.close();
         second.close();
         Awaiting.until(() -> server.clientConnections()[0] == 0, AWAIT, () -> "closed connections released");
-        Awaiting.succeeds(() -> kv(server).put(put("/after", 1)), AWAIT);
+        ManagedChannel after = channel(server);
+        Awaiting.succeeds(() -> KVGrpc.newBlockingStub(after).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .put(put("/after", 1)), AWAIT);
     }
 
     @Test
@@ -163,8 +172,8 @@ class LimitsAndQuotaTest {
     }
 
     /**
-     * Starts {@code config} on a client port below the ephemeral range: a port 0 pick may be one a closed server of an
-     * earlier test had, and that test's leftover channels would reconnect to it and count against the cap.
+     * Starts {@code config} on a client port below the ephemeral range (the tests' port rule), so no other test's
+     * leftover channel can be reconnecting to the same port and count against the connection cap.
      */
     private KvServer start(ServerConfig config) throws IOException {
         if (config.clientAddress().port() == 0) {
