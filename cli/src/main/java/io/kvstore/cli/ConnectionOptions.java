@@ -24,6 +24,19 @@ final class ConnectionOptions {
             description = "Give up after this long, retries included, e.g. 500ms, 5s, 1m (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    // --- TLS (docs/security.md, "TLS") ---
+
+    @Option(names = "--cacert", paramLabel = "FILE",
+            description = "Connect with TLS, trusting servers whose certificate chains to this PEM CA bundle.")
+    java.nio.file.Path cacert;
+
+    @Option(names = "--cert", paramLabel = "FILE",
+            description = "PEM client certificate to present over TLS (with --key); its common name identifies you.")
+    java.nio.file.Path cert;
+
+    @Option(names = "--key", paramLabel = "FILE", description = "PEM PKCS#8 private key of --cert.")
+    java.nio.file.Path key;
+
     /** The endpoints: the option, else the environment variable, else the default. */
     List<String> endpoints(Map<String, String> env) {
         String list = endpoints;
@@ -44,6 +57,15 @@ final class ConnectionOptions {
         String[] credentials = credentials(env);
         if (credentials != null) {
             builder.credentials(credentials[0], credentials[1]);
+        }
+        if ((cert == null) != (key == null)) {
+            throw new IllegalArgumentException("--cert and --key must be given together");
+        }
+        if (cacert != null) {
+            builder.tls(cacert);
+        }
+        if (cert != null) {
+            builder.tlsClientCertificate(cert, key);
         }
         return builder.build();
     }

@@ -156,12 +156,21 @@ public final class RaftNode implements AutoCloseable {
      * @throws IOException when the log cannot be read, including {@link io.kvstore.raft.log.CorruptLogException}
      */
     public static RaftNode open(RaftNodeOptions options, StateMachine stateMachine) throws IOException {
+        return open(options, stateMachine, null);
+    }
+
+    /**
+     * As {@link #open(RaftNodeOptions, StateMachine)}, with mutual TLS between members when {@code peerTls} is
+     * non-null (see {@link io.kvstore.raft.transport.tls.PeerTls}); every member of the cluster must then use it.
+     */
+    public static RaftNode open(RaftNodeOptions options, StateMachine stateMachine,
+                                io.kvstore.raft.transport.tls.PeerTls peerTls) throws IOException {
         Objects.requireNonNull(options, "options");
         Path raftDir = options.dataDir().resolve("raft");
         String bootstrap = ClusterIdentity.checkOrWrite(raftDir, options);
         LogStore logStore = new SegmentedLogStore(new FileDisk(raftDir.resolve("log")), SEGMENT_BYTES_MAX);
         Transport transport = new NettyTransport(options.id(), options.clusterId(),
-                options.members().get(options.id()), options.members());
+                options.members().get(options.id()), options.members(), peerTls);
         java.util.Set<String> bootstrapVoters = bootstrap.equals(ClusterIdentity.JOINED) ? java.util.Set.of()
                 : new java.util.TreeSet<>(java.util.Arrays.asList(bootstrap.split(",")));
         RaftNode node = create(options, bootstrapVoters, stateMachine, logStore, transport);

@@ -138,5 +138,10 @@ public enum ErrorCode {
     /** A role of that name already exists (ALREADY_EXISTS). */
     ROLE_EXISTS,
     /** The role has no grant on that prefix, or the user does not have that role (NOT_FOUND). */
-    GRANT_NOT_FOUND
+    GRANT_NOT_FOUND,
+    /**
+     * The store is over its space quota ({@code --quota-backend-bytes}): writes that add data are refused
+     * (RESOURCE_EXHAUSTED) until deletes bring it back under the alarm's clear mark; reads and deletes work.
+     */
+    NO_SPACE
 }

@@ -77,14 +77,12 @@ public final class KvClient implements AutoCloseable {
     private final java.util.concurrent.ExecutorService watchCallbacks;
     private final java.util.Set<Watcher> watchers = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private KvClient(ClientConfig config, Random jitter, io.kvstore.client.internal.TokenCredentials credentials) {
-        // TLS goes here: the channel factory is the one place credentials are chosen (TlsChannelCredentials from a
-        // builder option), so nothing else changes when it lands.
-        Endpoints endpoints = new Endpoints(config.endpoints(),
-                address -> credentials == null
-                        ? Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build()
-                        : Grpc.newChannelBuilder(address, InsecureChannelCredentials.create())
-                                .intercept(credentials.interceptor()).build());
+    private KvClient(ClientConfig config, Random jitter,
+                     java.util.function.Function<String, io.grpc.ManagedChannel> channelFactory,
+                     io.kvstore.client.internal.TokenCredentials credentials) {
+        // The channel factory (internal.Channels) is the one place credentials are chosen: TLS transport
+        // credentials, and auth's token as a call interceptor.
+        Endpoints endpoints = new Endpoints(config.endpoints(), channelFactory);
         this.caller = new RetryingCaller(config, endpoints, jitter, credentials != null);
         this.config = config;
         this.jitter = jitter;
@@ -526,6 +524,10 @@ public final class KvClient implements AutoCloseable {
         private Random jitter = new Random();
         private String user;
         private String password;
+        private java.nio.file.Path tlsCaFile;
+        private java.nio.file.Path tlsCertFile;
+        private java.nio.file.Path tlsKeyFile;
+        private String tlsServerName;
 
         private Builder() {
         }
@@ -540,6 +542,33 @@ public final class KvClient implements AutoCloseable {
         public Builder credentials(String user, String password) {
             this.user = Objects.requireNonNull(user, "user");
             this.password = Objects.requireNonNull(password, "password");
+            return this;
+        }
+
+        /**
+         * Connect with TLS and trust servers whose certificate chains to the PEM CA bundle {@code caFile} (null: the
+         * JDK's default CAs). The server's certificate must name the endpoint's host (see {@link #tlsServerName}).
+         * Default: plaintext. docs/security.md, "TLS".
+         */
+        public Builder tls(java.nio.file.Path caFile) {
+            this.tlsCaFile = caFile;
+            return this;
+        }
+
+        /**
+         * Present this client certificate (PEM chain and PEM PKCS#8 key) over TLS; implies TLS. Servers that require
+         * client certificates ({@code --client-cert-auth}) refuse clients without one; its common name is the
+         * client's identity.
+         */
+        public Builder tlsClientCertificate(java.nio.file.Path certFile, java.nio.file.Path keyFile) {
+            this.tlsCertFile = Objects.requireNonNull(certFile, "certFile");
+            this.tlsKeyFile = Objects.requireNonNull(keyFile, "keyFile");
+            return this;
+        }
+
+        /** Verify the server's certificate against this name instead of the endpoint's host; implies TLS. */
+        public Builder tlsServerName(String serverName) {
+            this.tlsServerName = Objects.requireNonNull(serverName, "serverName");
             return this;
         }
 
@@ -606,10 +635,14 @@ public final class KvClient implements AutoCloseable {
 
         /** The client. @throws IllegalArgumentException naming the setting that is out of range */
         public KvClient build() {
-            return new KvClient(new ClientConfig(endpoints, requestTimeout, retryDeadline, backoffInitial,
-                    backoffMax, writeLanes, laneWaitersMax), jitter, user == null ? null
+            ClientConfig config = new ClientConfig(endpoints, requestTimeout, retryDeadline, backoffInitial,
+                    backoffMax, writeLanes, laneWaitersMax);
+            io.kvstore.client.internal.TokenCredentials credentials = user == null ? null
                     : new io.kvstore.client.internal.TokenCredentials(user, password, requestTimeout,
-                            System::currentTimeMillis));
+                            System::currentTimeMillis);
+            return new KvClient(config, jitter, io.kvstore.client.internal.Channels.factory(tlsCaFile, tlsCertFile,
+                    tlsKeyFile, tlsServerName, credentials == null ? new io.grpc.ClientInterceptor[0]
+                            : new io.grpc.ClientInterceptor[] {credentials.interceptor()}), credentials);
         }
     }
 }

@@ -87,6 +87,10 @@ public final class KvServer implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     /** Set once by {@link #start}; closed before the store (its catch-up thread reads RocksDB). */
     private volatile WatchHub watchHub;
+    /** Set once by {@link #start}; its event loops stop after the gRPC server. */
+    private volatile io.kvstore.server.security.ClientListener listener;
+    /** Set once by {@link #start}. */
+    private volatile io.kvstore.server.kv.SpaceQuota quota;
 
     private KvServer(ServerConfig config, KvStateMachine store, RaftNode raft, Server grpc, HealthStatusManager health,
                      MemberChannels channels, ExecutorService callExecutor, ScheduledExecutorService scheduler,
@@ -126,10 +130,15 @@ public final class KvServer implements AutoCloseable {
             opened.add(watchHub);
             Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
             config.cluster().forEach((member, address) -> peers.put(member, address.toSocketAddress()));
+            io.kvstore.raft.transport.tls.PeerTls peerTls = config.tls().peer() == null ? null
+                    : io.kvstore.raft.transport.tls.PeerTls.of(config.tls().peer());
+            // Before raft: a TLS file that does not load must stop the start before anything listens.
+            io.kvstore.server.security.ClientListener listener = io.kvstore.server.security.ClientListener.create(config);
+            opened.add(listener);
             RaftNode raft = RaftNode.open(
                     RaftNodeOptions.builder(config.name(), config.clusterId(), peers, config.dataDir())
                             .join(config.join()).snapshotEveryEntries(config.snapshotEveryEntries())
-                            .leaseReads(config.leaseReads()).build(), store);
+                            .leaseReads(config.leaseReads()).build(), store, peerTls);
             opened.add(raft);
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
                     threads("kvserver-monitor-" + config.name()));
@@ -140,18 +149,21 @@ public final class KvServer implements AutoCloseable {
             // Auth: this member's credential on calls to other members (docs/security.md).
             io.kvstore.auth.MemberCredentials memberCredentials = new io.kvstore.auth.MemberCredentials(
                     config.name(), store::authState, System::currentTimeMillis);
-            MemberChannels channels = new MemberChannels(memberCredentials.interceptor());
+            MemberChannels channels = new MemberChannels(listener.memberChannelContext(),
+                    memberCredentials.interceptor());
             opened.add(channels);
             MemberDirectory members = new MemberDirectory(config.name(), config.cluster().keySet(), raft, store);
             HealthStatusManager health = new HealthStatusManager();
             InterceptorChain chain = InterceptorChain.standard(scheduler, new io.kvstore.auth.AuthInterceptor(
                     store::authState, System::currentTimeMillis,
                     path -> store.get(io.kvstore.store.ZPath.parse(path)).found()));
-            NettyServerBuilder builder = NettyServerBuilder.forAddress(config.clientAddress().toSocketAddress())
-                    .executor(callExecutor)
-                    .maxInboundMessageSize(INBOUND_BYTES_MAX);
+            NettyServerBuilder builder = listener.builder(config, INBOUND_BYTES_MAX)
+                    .executor(callExecutor);
             // Every service goes through the chain: there is no other addService call.
-            builder.addService(chain.wrap(new KvService(members, raft, store, channels, callExecutor).definition()))
+            io.kvstore.server.kv.SpaceQuota quota = new io.kvstore.server.kv.SpaceQuota(config.name(),
+                    config.limits().quotaBackendBytes(), store::treeBytes);
+            builder.addService(chain.wrap(new KvService(members, raft, store, channels, callExecutor, quota)
+                            .definition()))
                     .addService(chain.wrap(new ClusterService(members, raft, store, channels, config.cluster(),
                             config.clusterId(), callExecutor, scheduler).definition()))
                     .addService(chain.wrap(io.kvstore.session.SessionService.register(members, raft, store, channels,
@@ -178,6 +190,8 @@ public final class KvServer implements AutoCloseable {
             KvServer server = new KvServer(config.withClientAddress(bound), store, raft, grpc, health, channels,
                     callExecutor, scheduler, members);
             server.watchHub = watchHub;
+            server.listener = listener;
+            server.quota = quota;
             server.startMonitor();
             log.info("kvserver {} started: raft member in cluster '{}', state in {}", config.name(),
                     config.clusterId(), config.dataDir().resolve("state").toAbsolutePath());
@@ -239,6 +253,21 @@ public final class KvServer implements AutoCloseable {
         return members.clientAddressOf(member);
     }
 
+    /** Whether this member's NO_SPACE alarm is raised (docs/security.md, "Limits and quotas"). */
+    public boolean noSpaceAlarm() {
+        return quota.alarmed();
+    }
+
+    /** The size of the znode tree the space quota counts, in bytes. */
+    public long treeBytes() {
+        return store.treeBytes();
+    }
+
+    /** Client connections open now and refused so far by --max-connections: {open, refused}. */
+    public long[] clientConnections() {
+        return new long[] {listener.limiter().open(), listener.limiter().refused()};
+    }
+
     /** This member's raft status (role, term, leader), for operators and tests. */
     public io.kvstore.raft.core.RaftStatus raftStatus() {
         return raft.status();
@@ -263,6 +292,9 @@ public final class KvServer implements AutoCloseable {
                 grpc.shutdownNow().awaitTermination(SHUTDOWN_GRACE_MILLIS, TimeUnit.MILLISECONDS);
             }
             channels.close();
+            if (listener != null) {
+                listener.close();
+            }
             raft.close();
             callExecutor.shutdown();
             scheduler.shutdownNow();

@@ -92,6 +92,7 @@ public final class StatusMapper {
             case AUTH_NOT_ENABLED, ROOT_USER_REQUIRED, ROOT_PROTECTED -> Status.Code.FAILED_PRECONDITION;
             case USER_NOT_FOUND, ROLE_NOT_FOUND, GRANT_NOT_FOUND -> Status.Code.NOT_FOUND;
             case USER_EXISTS, ROLE_EXISTS -> Status.Code.ALREADY_EXISTS;
+            case NO_SPACE -> Status.Code.RESOURCE_EXHAUSTED;
         };
     }
 

@@ -106,6 +106,10 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     private volatile io.kvstore.auth.AuthState authState = io.kvstore.auth.AuthState.EMPTY;
     /** The auth state the entry being applied produces, published once its batch is written (apply thread only). */
     private io.kvstore.auth.AuthState applyingAuth;
+    /** Tree size change of the entry being applied; added to treeBytes once its batch is written. Apply thread. */
+    private long applyingTreeBytesDelta;
+    /** See {@link #treeBytes()}: written by the apply thread (and open/restore), read by any. */
+    private volatile long treeBytes;
 
     /**
      * Opens (creating if needed) the state in {@code dir}.
@@ -158,6 +162,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             }
             appliedIndex = StoreKeys.decodeLong(db.get(StoreKeys.APPLIED_INDEX));
             revision = StoreKeys.decodeLong(db.get(StoreKeys.REVISION));
+            treeBytes = scanTreeBytes(db);
             dedup = new DedupTable(db, dedupClientsMax);
             history = new ChangeHistory(db, historyBounds, revision);
             authState = AuthCommands.load(db);
@@ -249,6 +254,33 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         return appliedIndex;
     }
 
+    /**
+     * The size of the znode tree in bytes: every znode's stored key and record plus a fixed per-znode overhead
+     * ({@code StoreKeys.znodeBytes}). Deterministic (the same on every member at the same applied index, unlike
+     * RocksDB's file sizes, which depend on compaction), and it shrinks as soon as a delete is applied. Computed by one
+     * scan when the state is opened or restored, then kept up to date by each applied entry. The server's space
+     * quota compares it with {@code --quota-backend-bytes}. Any thread.
+     */
+    public long treeBytes() {
+        return treeBytes;
+    }
+
+    /** Bytes a new znode at {@code pathBytes} bytes of path with {@code valueBytes} of data adds, at most, roughly. */
+    public static long znodeBytesEstimate(long pathBytes, long valueBytes) {
+        return 1 + pathBytes + valueBytes + StoreKeys.ZNODE_OVERHEAD_BYTES + 64; // 64: the stat fields' varints
+    }
+
+    private static long scanTreeBytes(RocksDB db) {
+        long total = 0;
+        byte[] first = {'z'};
+        try (ReadOptions options = new ReadOptions(); RocksIterator it = db.newIterator(options)) {
+            for (it.seek(first); it.isValid() && it.key().length > 0 && it.key()[0] == 'z'; it.next()) {
+                total += it.key().length + it.value().length + StoreKeys.ZNODE_OVERHEAD_BYTES;
+            }
+        }
+        return total;
+    }
+
     /** The store revision after the last applied entry: 0 before the first change. */
     public long revision() {
         return revision;
@@ -269,6 +301,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         if (entry.index() != appliedIndex + 1) {
             throw new IllegalStateException("entry " + entry.index() + " after applied index " + appliedIndex);
         }
+        applyingTreeBytesDelta = 0; // nothing left over from an entry whose write failed
         try (WriteBatch batch = new WriteBatch()) {
             long newRevision = revision;
             long newDedupSize = dedup.size();
@@ -309,6 +342,8 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
                 authState = applyingAuth;
                 applyingAuth = null;
             }
+            treeBytes += applyingTreeBytesDelta;
+            applyingTreeBytesDelta = 0;
             dedup.committed(newDedupSize);
             if (changed) {
                 history.committed();
@@ -488,6 +523,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         WriteResult result = new CommandExecutor(tree, revision, index).execute(command);
         if (result instanceof WriteResult.Success s) {
             tree.writeTo(batch); // also session state, which changes no revision
+            applyingTreeBytesDelta = tree.treeBytesDelta();
             if (s.revision() != revision) {
                 applyingEvents = ChangeHistory.events(tree, db, applyReadOptions, s.revision());
             }

@@ -33,6 +33,8 @@ final class PendingTree {
             new TreeMap<>(ByteString.unsignedLexicographicalComparator());
     /** Sessions and index keys; a {@code null} value is a deletion. */
     private final TreeMap<ByteString, byte[]> side = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
+    /** Stored bytes (key plus record) of each znode key before this command first touched it; for the tree size. */
+    private long originalBytes;
     private static final byte[] EMPTY = new byte[0];
 
     PendingTree(RocksDB db, ReadOptions readOptions) {
@@ -64,6 +66,7 @@ final class PendingTree {
         if (record.getTtlMillis() != 0) {
             side.put(StoreKeys.ttl(path), EMPTY);
         }
+        touch(StoreKeys.znode(path), previous);
         pending.put(StoreKeys.znode(path), record);
     }
 
@@ -81,7 +84,26 @@ final class PendingTree {
         if (previous.getTtlMillis() != 0) {
             side.put(StoreKeys.ttl(path), null);
         }
+        touch(StoreKeys.znode(path), previous);
         pending.put(StoreKeys.znode(path), null);
+    }
+
+    /** Remembers what a key held in RocksDB when this command first changes it ({@code previous} came from there). */
+    private void touch(ByteString key, ZnodeRecord previous) {
+        if (!pending.containsKey(key) && previous != null) {
+            originalBytes += StoreKeys.znodeBytes(key, previous);
+        }
+    }
+
+    /** How many bytes the znodes this command changed occupy after it, minus before it (see KvStateMachine#treeBytes). */
+    long treeBytesDelta() {
+        long after = 0;
+        for (Map.Entry<ByteString, ZnodeRecord> e : pending.entrySet()) {
+            if (e.getValue() != null) {
+                after += StoreKeys.znodeBytes(e.getKey(), e.getValue());
+            }
+        }
+        return after - originalBytes;
     }
 
     /** Whether this command changed the tree (sessions alone do not bump the revision). */

@@ -1,6 +1,7 @@
 package io.kvstore.store;
 
 import com.google.protobuf.ByteString;
+import io.kvstore.store.command.ZnodeRecord;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -70,6 +71,17 @@ final class StoreKeys {
     static ByteString ttl(ZPath path) {
         return ByteString.copyFrom(concat(TTL_PREFIX, ascii(path.value())));
     }
+
+    /**
+     * What one znode counts towards the tree size (the space quota): its key and record as stored, plus a fixed
+     * {@value #ZNODE_OVERHEAD_BYTES} bytes for RocksDB's per-entry cost and the index and history entries around it.
+     */
+    static long znodeBytes(ByteString key, ZnodeRecord record) {
+        return key.size() + record.getSerializedSize() + ZNODE_OVERHEAD_BYTES;
+    }
+
+    /** See {@link #znodeBytes}; also what a server adds per new znode when it estimates a write's growth. */
+    static final int ZNODE_OVERHEAD_BYTES = 64;
 
     /** Key of the znode at {@code path}. */
     static ByteString znode(ZPath path) {

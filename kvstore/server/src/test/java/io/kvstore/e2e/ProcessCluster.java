@@ -33,18 +33,24 @@ final class ProcessCluster implements AutoCloseable {
     private final List<ServerProcess> members;
     private final Map<String, ManagedChannel> channels = new HashMap<>();
     private final List<KvClient> clients = new ArrayList<>();
+    /** How test channels and clients reach the members (plaintext unless a TLS test says otherwise). */
+    private final java.util.function.Function<HostPort, ManagedChannel> channelFactory;
+    private final java.util.function.UnaryOperator<KvClient.Builder> clientOptions;
 
-    private ProcessCluster(List<ServerProcess> members) {
+    private ProcessCluster(List<ServerProcess> members, java.util.function.Function<HostPort, ManagedChannel> channels,
+                           java.util.function.UnaryOperator<KvClient.Builder> clientOptions) {
         this.members = List.copyOf(members);
+        this.channelFactory = channels;
+        this.clientOptions = clientOptions;
     }
 
-    /** Starts {@code count} members (launched together, then awaited) and waits until they agree on a leader. */
-    static ProcessCluster start(Path root, int count) {
-        return start(root, count, List.of());
-    }
-
-    /** As {@link #start(Path, int)}, every member with {@code extraFlags} too. */
-    static ProcessCluster start(Path root, int count, List<String> extraFlags) {
+    /**
+     * As {@link #start(Path, int)}, with {@code extraArgs.apply(name)} appended to each member's flags, and test
+     * channels and clients made by {@code channels} and {@code clientOptions} (e.g. with TLS).
+     */
+    static ProcessCluster start(Path root, int count, java.util.function.Function<String, List<String>> extraArgs,
+                                java.util.function.Function<HostPort, ManagedChannel> channels,
+                                java.util.function.UnaryOperator<KvClient.Builder> clientOptions) {
         Map<String, HostPort> peers = new LinkedHashMap<>();
         Map<String, HostPort> clientAddresses = new LinkedHashMap<>();
         for (int i = 1; i <= count; i++) {
@@ -54,9 +60,24 @@ final class ProcessCluster implements AutoCloseable {
         String cluster = peers.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining(","));
         List<ServerProcess> members = new ArrayList<>();
-        peers.forEach((name, peer) -> members.add(
-                new ServerProcess(name, root.resolve(name), clientAddresses.get(name), peer, cluster, extraFlags)));
-        ProcessCluster processCluster = new ProcessCluster(members);
+        peers.forEach((name, peer) -> members.add(new ServerProcess(name, root.resolve(name),
+                clientAddresses.get(name), peer, cluster, extraArgs.apply(name))));
+        return started(new ProcessCluster(members, channels, clientOptions));
+    }
+
+    /** Starts {@code count} members (launched together, then awaited) and waits until they agree on a leader. */
+    static ProcessCluster start(Path root, int count) {
+        return start(root, count, name -> List.of(), TestServers::channel, java.util.function.UnaryOperator.identity());
+    }
+
+    /** As {@link #start(Path, int)}, every member with {@code extraFlags} too. */
+    static ProcessCluster start(Path root, int count, List<String> extraFlags) {
+        return start(root, count, name -> extraFlags, TestServers::channel,
+                java.util.function.UnaryOperator.identity());
+    }
+
+    private static ProcessCluster started(ProcessCluster processCluster) {
+        List<ServerProcess> members = processCluster.members;
         try {
             members.forEach(ServerProcess::launch);
             members.forEach(ServerProcess::awaitServing);
@@ -86,7 +107,7 @@ final class ProcessCluster implements AutoCloseable {
     /** A blocking stub to {@code member} with a 5 s deadline per call (the channel outlives restarts). */
     KVGrpc.KVBlockingStub stub(ServerProcess member) {
         ManagedChannel channel = channels.computeIfAbsent(member.name(),
-                n -> TestServers.channel(member.clientAddress()));
+                n -> channelFactory.apply(member.clientAddress()));
         return KVGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
     }
 
@@ -95,9 +116,9 @@ final class ProcessCluster implements AutoCloseable {
      * failover costs the election, not the client's backoff.
      */
     KvClient client(List<String> endpoints) {
-        KvClient client = KvClient.builder().endpoints(endpoints).requestTimeout(Duration.ofSeconds(2))
-                .retryDeadline(Duration.ofSeconds(15)).backoff(Duration.ofMillis(10), Duration.ofMillis(100))
-                .build();
+        KvClient client = clientOptions.apply(KvClient.builder().endpoints(endpoints)
+                .requestTimeout(Duration.ofSeconds(2)).retryDeadline(Duration.ofSeconds(15))
+                .backoff(Duration.ofMillis(10), Duration.ofMillis(100))).build();
         clients.add(client);
         return client;
     }

@@ -37,7 +37,7 @@ final class ServerProcess {
     private final Path logFile;
     private final HostPort clientAddress;
     private final HostPort peerAddress;
-    private final List<String> command;
+    private List<String> command;
     private Process process;
     /** Where the current run's output starts in the log: the serving line is looked for after it. */
     private long startedAtLogOffset;
@@ -51,9 +51,9 @@ final class ServerProcess {
         this(name, dataDir, clientAddress, peerAddress, cluster, List.of());
     }
 
-    /** As above, with more kvserver flags (for example {@code --auth-token-ttl-seconds 3}). */
+    /** As above, with {@code extraArgs} appended to the kvserver flags (e.g. TLS files). */
     ServerProcess(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress, String cluster,
-                  List<String> extraFlags) {
+                  List<String> extraArgs) {
         this.name = Objects.requireNonNull(name, "name");
         this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
         this.clientAddress = Objects.requireNonNull(clientAddress, "clientAddress");
@@ -70,12 +70,24 @@ final class ServerProcess {
         cmd.addAll(List.of("--name", name, "--data-dir", dataDir.toString(),
                 "--client-addr", clientAddress.toString(), "--peer-addr", peerAddress.toString(),
                 "--cluster", cluster, "--cluster-id", "e2e"));
-        cmd.addAll(extraFlags);
+        cmd.addAll(extraArgs);
         this.command = List.copyOf(cmd);
     }
 
     String name() {
         return name;
+    }
+
+    /** Replaces the value of {@code flag} for the next {@link #start}, e.g. to restart with other certificates. */
+    void setFlag(String flag, String value) {
+        List<String> cmd = new ArrayList<>(command);
+        int i = cmd.indexOf(flag);
+        if (i < 0) {
+            cmd.addAll(List.of(flag, value));
+        } else {
+            cmd.set(i + 1, value);
+        }
+        command = List.copyOf(cmd);
     }
 
     HostPort clientAddress() {

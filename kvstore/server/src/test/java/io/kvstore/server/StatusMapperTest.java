@@ -70,6 +70,7 @@ class StatusMapperTest {
         "ROLE_NOT_FOUND, NOT_FOUND",
         "ROLE_EXISTS, ALREADY_EXISTS",
         "GRANT_NOT_FOUND, NOT_FOUND",
+        "NO_SPACE, RESOURCE_EXHAUSTED",
     })
     void mapsEachCode(ErrorCode code, Status.Code expected) {
         StatusRuntimeException e = StatusMapper.toException(Failure.of(code, "why"));
@@ -82,7 +83,7 @@ class StatusMapperTest {
     /** Guards the table above: the switch in StatusMapper is exhaustive, and the table has one row per code. */
     @Test
     void tableHasARowPerCode() {
-        assertEquals(52, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 52");
+        assertEquals(53, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 53");
     }
 
     @Test

@@ -95,6 +95,18 @@ final class InboundHandler extends SimpleChannelInboundHandler<Frame> {
         transport.deliver(snapshotFrame);
     }
 
+    /** A peer without a certificate of the trusted CA never gets to send a frame: logged like a refused Hello. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent done && !done.isSuccess()) {
+            state = State.REJECTED;
+            transport.onRejectedInbound(ctx.channel().remoteAddress(),
+                    "TLS handshake failed: " + done.cause().getMessage());
+            ctx.close();
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Malformed frame or socket error: the stream cannot be resynchronized, the sender will reconnect.

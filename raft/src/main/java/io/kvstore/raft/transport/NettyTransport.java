@@ -40,6 +40,9 @@ import org.slf4j.LoggerFactory;
  * bounded outbound queue ({@link #PEER_QUEUE_MESSAGES_MAX}, {@link #PEER_QUEUE_BYTES_MAX}); a send that does not fit
  * is dropped and counted. Writes are flushed once per event-loop turn for everything queued.
  *
+ * <p>With {@link io.kvstore.raft.transport.tls.PeerTls} every connection is mutual TLS (handshake before the Hello;
+ * a failed handshake is logged and counted like a refused Hello). Snapshot transfer shares these connections.
+ *
  * <p>Inbound connections must start with a {@code Hello} for this cluster id, from a member in the peer map, to this
  * member; otherwise this member answers {@code HelloRejected}, logs one ERROR line per offending remote per minute,
  * and closes. Messages whose {@code from} differs from the hello's member, or whose {@code to} is not this member,
@@ -72,6 +75,8 @@ public final class NettyTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(NettyTransport.class);
 
     private final String selfId;
+    /** Null for plaintext. */
+    private final io.kvstore.raft.transport.tls.PeerTls peerTls;
     private final String clusterId;
     private final InetSocketAddress listen;
     /** Replaced as a whole on membership changes; readers see one consistent map. */
@@ -109,6 +114,17 @@ public final class NettyTransport implements Transport {
      */
     public NettyTransport(String selfId, String clusterId, InetSocketAddress listen,
                           Map<String, InetSocketAddress> peers) {
+        this(selfId, clusterId, listen, peers, null);
+    }
+
+    /**
+     * As {@link #NettyTransport(String, String, InetSocketAddress, Map)}, with mutual TLS on every connection when
+     * {@code peerTls} is non-null: the handshake comes before the Hello, so a peer without a certificate of the
+     * trusted CA is refused before any frame is read (counted in {@link Stats#helloRejectedSent()}).
+     */
+    public NettyTransport(String selfId, String clusterId, InetSocketAddress listen,
+                          Map<String, InetSocketAddress> peers, io.kvstore.raft.transport.tls.PeerTls peerTls) {
+        this.peerTls = peerTls;
         this.selfId = requireNonEmpty(selfId, "selfId");
         this.clusterId = requireNonEmpty(clusterId, "clusterId");
         this.listen = Objects.requireNonNull(listen, "listen");
@@ -137,6 +153,9 @@ public final class NettyTransport implements Transport {
                     @Override
                     protected void initChannel(Channel ch) {
                         accepted.add(ch);
+                        if (peerTls != null) {
+                            ch.pipeline().addLast(peerTls.serverContext().newHandler(ch.alloc()));
+                        }
                         addFrameCodec(ch.pipeline());
                         ch.pipeline().addLast(new InboundHandler(NettyTransport.this));
                     }
@@ -257,6 +276,11 @@ public final class NettyTransport implements Transport {
 
     String clusterId() {
         return clusterId;
+    }
+
+    /** Null for plaintext. */
+    io.kvstore.raft.transport.tls.PeerTls peerTls() {
+        return peerTls;
     }
 
     boolean isClosed() {

@@ -71,6 +71,10 @@ final class OutboundPeer {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (transport.peerTls() != null) {
+                            ch.pipeline().addLast(transport.peerTls().clientContext()
+                                    .newHandler(ch.alloc(), address.getHostString(), address.getPort()));
+                        }
                         NettyTransport.addFrameCodec(ch.pipeline());
                         ch.pipeline().addLast(new ResponseHandler());
                     }
@@ -249,6 +253,16 @@ final class OutboundPeer {
                 drain();
             }
             ctx.fireChannelWritabilityChanged();
+        }
+
+        /** A failed TLS handshake is a misconfiguration (wrong CA, expired certificate): said like a HelloRejected. */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent done && !done.isSuccess()) {
+                rejected = true;
+                transport.onRejectedOutbound(peerId, address, "TLS handshake failed: " + done.cause().getMessage());
+            }
+            ctx.fireUserEventTriggered(event);
         }
 
         @Override

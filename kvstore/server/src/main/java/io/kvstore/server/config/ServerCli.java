@@ -52,6 +52,12 @@ import picocli.CommandLine.Option;
             "             --cluster n1=127.0.0.1:7380,n2=127.0.0.1:7382,n3=127.0.0.1:7384,n4=127.0.0.1:7386",
             "    kvctl member add n4 127.0.0.1:7386 && kvctl member list && kvctl member promote n4",
             "",
+            "  With TLS for clients (certificates required) and mutual TLS between members (docs/security.md;",
+            "  bin/kvstore-certs makes test certificates):",
+            "    kvserver --name n1 ... --client-cert-file n1.crt --client-key-file n1.key \\",
+            "             --client-trusted-ca-file ca.crt --client-cert-auth \\",
+            "             --peer-cert-file n1.crt --peer-key-file n1.key --peer-trusted-ca-file ca.crt",
+            "",
             "  From a config file, overriding one setting by environment:",
             "    KVSERVER_NAME=n2 kvserver --config /etc/kvstore/server.yaml",
             "",
@@ -63,7 +69,11 @@ public final class ServerCli {
     public static final Set<String> KEYS =
             Set.of("name", "data-dir", "client-addr", "peer-addr", "cluster", "cluster-id", "join",
                     "snapshot-every-entries", "lease-reads", "watch-history-revisions", "watch-history-age-seconds",
-                    "auth-token-ttl-seconds");
+                    "auth-token-ttl-seconds",
+                    // transport security and limits (docs/security.md)
+                    "client-cert-file", "client-key-file", "client-trusted-ca-file", "client-cert-auth",
+                    "peer-cert-file", "peer-key-file", "peer-trusted-ca-file",
+                    "quota-backend-bytes", "max-connections", "max-concurrent-streams");
     /** Prefix of the environment variables. */
     public static final String ENV_PREFIX = "KVSERVER_";
 
@@ -120,6 +130,54 @@ public final class ServerCli {
     @Option(names = "--auth-token-ttl-seconds", paramLabel = "SECONDS",
             description = "Lifetime of auth tokens from Auth/Authenticate (default 300).")
     String authTokenTtlSeconds;
+    // --- transport security (docs/security.md, "TLS") ---
+
+    @Option(names = "--client-cert-file", paramLabel = "FILE",
+            description = "PEM certificate (chain) served on --client-addr; turns on TLS for clients. Also presented "
+                    + "when this member forwards to the leader, so it needs serverAuth and clientAuth key usage. "
+                    + "Re-read when the file changes.")
+    String clientCertFile;
+
+    @Option(names = "--client-key-file", paramLabel = "FILE",
+            description = "PEM PKCS#8 private key of --client-cert-file.")
+    String clientKeyFile;
+
+    @Option(names = "--client-trusted-ca-file", paramLabel = "FILE",
+            description = "PEM CA bundle client certificates must chain to; a presented certificate's common name "
+                    + "becomes the client's identity.")
+    String clientTrustedCaFile;
+
+    @Option(names = "--client-cert-auth", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+            description = "Require every client to present a certificate of --client-trusted-ca-file "
+                    + "(default false).")
+    String clientCertAuth;
+
+    @Option(names = "--peer-cert-file", paramLabel = "FILE",
+            description = "PEM certificate for raft and snapshot traffic; turns on mutual TLS between members "
+                    + "(every member must use it). Re-read when the file changes.")
+    String peerCertFile;
+
+    @Option(names = "--peer-key-file", paramLabel = "FILE", description = "PEM PKCS#8 private key of --peer-cert-file.")
+    String peerKeyFile;
+
+    @Option(names = "--peer-trusted-ca-file", paramLabel = "FILE",
+            description = "PEM CA bundle other members' certificates must chain to (required with --peer-cert-file).")
+    String peerTrustedCaFile;
+
+    // --- limits (docs/security.md, "Limits and quotas") ---
+
+    @Option(names = "--quota-backend-bytes", paramLabel = "BYTES",
+            description = "Size of the znode tree beyond which writes that add data fail with NO_SPACE; deletes "
+                    + "and reads still work (default 2147483648 = 2 GiB).")
+    String quotaBackendBytes;
+
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Client connections open at once; more are closed on accept (default 1024).")
+    String maxConnections;
+
+    @Option(names = "--max-concurrent-streams", paramLabel = "N",
+            description = "Calls in flight per client connection (default 1000).")
+    String maxConcurrentStreams;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Flat YAML file of 'key: value' lines with the flag names as keys (no dashes).")
@@ -190,7 +248,60 @@ public final class ServerCli {
                         Long.toString(io.kvstore.store.HistoryBounds.DEFAULT.age().toSeconds())),
                         "--watch-history-age-seconds"),
                 parseLong(sources.pick(authTokenTtlSeconds, "auth-token-ttl-seconds",
-                        Long.toString(ServerConfig.AUTH_TOKEN_TTL_SECONDS_DEFAULT)), "--auth-token-ttl-seconds"));
+                        Long.toString(ServerConfig.AUTH_TOKEN_TTL_SECONDS_DEFAULT)), "--auth-token-ttl-seconds"),
+                resolveTls(sources), resolveLimits(sources));
+    }
+
+    private TlsConfig resolveTls(Sources sources) {
+        io.kvstore.raft.transport.tls.TlsFiles client = tlsFiles(sources, "client", clientCertFile, clientKeyFile,
+                clientTrustedCaFile);
+        io.kvstore.raft.transport.tls.TlsFiles peer = tlsFiles(sources, "peer", peerCertFile, peerKeyFile,
+                peerTrustedCaFile);
+        return new TlsConfig(client, parseBoolean(sources.pick(clientCertAuth, "client-cert-auth", "false"),
+                "--client-cert-auth"), peer);
+    }
+
+    /** Null when neither file is given; both or neither, and a CA only with them. */
+    private static io.kvstore.raft.transport.tls.TlsFiles tlsFiles(Sources sources, String side, String certFlag,
+                                                                   String keyFlag, String caFlag) {
+        String cert = sources.pick(certFlag, side + "-cert-file", null);
+        String key = sources.pick(keyFlag, side + "-key-file", null);
+        String ca = sources.pick(caFlag, side + "-trusted-ca-file", null);
+        if (cert == null && key == null) {
+            if (ca != null) {
+                throw new IllegalArgumentException("--" + side + "-trusted-ca-file needs --" + side + "-cert-file and --"
+                        + side + "-key-file");
+            }
+            return null;
+        }
+        if (cert == null || key == null) {
+            throw new IllegalArgumentException("--" + side + "-cert-file and --" + side
+                    + "-key-file must be given together");
+        }
+        try {
+            return new io.kvstore.raft.transport.tls.TlsFiles(Path.of(cert), Path.of(key),
+                    ca == null ? null : Path.of(ca));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--" + side + "-*-file: " + e.getMessage(), e);
+        }
+    }
+
+    private LimitsConfig resolveLimits(Sources sources) {
+        return new LimitsConfig(
+                parseLong(sources.pick(quotaBackendBytes, "quota-backend-bytes",
+                        Long.toString(LimitsConfig.QUOTA_BACKEND_BYTES_DEFAULT)), "--quota-backend-bytes"),
+                parseInt(sources.pick(maxConnections, "max-connections",
+                        Integer.toString(LimitsConfig.MAX_CONNECTIONS_DEFAULT)), "--max-connections"),
+                parseInt(sources.pick(maxConcurrentStreams, "max-concurrent-streams",
+                        Integer.toString(LimitsConfig.MAX_CONCURRENT_STREAMS_DEFAULT)), "--max-concurrent-streams"));
+    }
+
+    private static int parseInt(String text, String flag) {
+        long value = parseLong(text, flag);
+        if (value > Integer.MAX_VALUE || value < Integer.MIN_VALUE) {
+            throw new IllegalArgumentException(flag + " is too large: '" + text + "'");
+        }
+        return (int) value;
     }
 
     private static long parseLong(String text, String flag) {

@@ -41,11 +41,13 @@ import java.util.regex.Pattern;
  *     trimmed even below the count
  * @param authTokenTtlSeconds ({@code --auth-token-ttl-seconds}, default 300) lifetime of the tokens Auth/Authenticate
  *     issues: a stolen token is useful this long; clients re-authenticate when it ends (docs/security.md)
+ * @param tls transport security of the client and peer ports ({@link TlsConfig#NONE}: plaintext)
+ * @param limits quota and connection limits ({@link LimitsConfig#DEFAULTS})
  */
 public record ServerConfig(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress,
                            Map<String, HostPort> cluster, String clusterId, boolean join, long snapshotEveryEntries,
                            boolean leaseReads, long watchHistoryRevisions, long watchHistoryAgeSeconds,
-                           long authTokenTtlSeconds) {
+                           long authTokenTtlSeconds, TlsConfig tls, LimitsConfig limits) {
 
     /** Default token lifetime (auth): 5 minutes, as short as re-authenticating once per lifetime stays cheap. */
     public static final long AUTH_TOKEN_TTL_SECONDS_DEFAULT = 300;
@@ -62,6 +64,8 @@ public record ServerConfig(String name, Path dataDir, HostPort clientAddress, Ho
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     public ServerConfig {
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(limits, "limits");
         requireId(name, "--name");
         Objects.requireNonNull(dataDir, "dataDir");
         if (dataDir.toString().isEmpty()) {
@@ -110,7 +114,26 @@ public record ServerConfig(String name, Path dataDir, HostPort clientAddress, Ho
         }
     }
 
+    /** Plaintext, with the default limits. */
+    public ServerConfig(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress,
+                        Map<String, HostPort> cluster, String clusterId, boolean join, long snapshotEveryEntries,
+                        boolean leaseReads, long watchHistoryRevisions, long watchHistoryAgeSeconds,
+                        long authTokenTtlSeconds) {
+        this(name, dataDir, clientAddress, peerAddress, cluster, clusterId, join, snapshotEveryEntries, leaseReads,
+                watchHistoryRevisions, watchHistoryAgeSeconds, authTokenTtlSeconds, TlsConfig.NONE,
+                LimitsConfig.DEFAULTS);
+    }
+
     /** With the default auth token lifetime. */
+    public ServerConfig(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress,
+                        Map<String, HostPort> cluster, String clusterId, boolean join, long snapshotEveryEntries,
+                        boolean leaseReads, long watchHistoryRevisions, long watchHistoryAgeSeconds,
+                        TlsConfig tls, LimitsConfig limits) {
+        this(name, dataDir, clientAddress, peerAddress, cluster, clusterId, join, snapshotEveryEntries, leaseReads,
+                watchHistoryRevisions, watchHistoryAgeSeconds, AUTH_TOKEN_TTL_SECONDS_DEFAULT, tls, limits);
+    }
+
+    /** Plaintext, default limits and auth token lifetime. */
     public ServerConfig(String name, Path dataDir, HostPort clientAddress, HostPort peerAddress,
                         Map<String, HostPort> cluster, String clusterId, boolean join, long snapshotEveryEntries,
                         boolean leaseReads, long watchHistoryRevisions, long watchHistoryAgeSeconds) {
@@ -155,6 +178,19 @@ public record ServerConfig(String name, Path dataDir, HostPort clientAddress, Ho
     public ServerConfig withClientAddress(HostPort address) {
         return new ServerConfig(name, dataDir, address, peerAddress, cluster, clusterId, join, snapshotEveryEntries,
                 leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds, authTokenTtlSeconds);
+                leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds, tls, limits);
+    }
+
+    /** This configuration with other transport security (tests). */
+    public ServerConfig withTls(TlsConfig newTls) {
+        return new ServerConfig(name, dataDir, clientAddress, peerAddress, cluster, clusterId, join,
+                snapshotEveryEntries, leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds, newTls, limits);
+    }
+
+    /** This configuration with other limits (tests). */
+    public ServerConfig withLimits(LimitsConfig newLimits) {
+        return new ServerConfig(name, dataDir, clientAddress, peerAddress, cluster, clusterId, join,
+                snapshotEveryEntries, leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds, tls, newLimits);
     }
 
     /**

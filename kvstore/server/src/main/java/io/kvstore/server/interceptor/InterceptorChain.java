@@ -11,8 +11,9 @@ import java.util.concurrent.ScheduledExecutorService;
  * The one interceptor chain every service of the server goes through; {@code KvServer} registers services only via
  * {@link #wrap}, so none can bypass it. Order, outermost first:
  * <pre>
+ *   decode guard    bytes that do not decode as the request: INVALID_ARGUMENT, not gRPC's UNKNOWN (DecodeGuard)
  *   request id      x-request-id in, echoed out, in the MDC: every later log line of the call carries it
- *   (peer identity from the tls branch goes here: the verified client certificate's common name in the context)
+ *   peer identity   the verified client certificate's CN into the Context (security.PeerIdentity.CLIENT_CERT_CN)
  *   auth            AuthInterceptor: authenticates the caller (token, member credential, client certificate) and
  *                   authorizes the method and each request message by the MethodTable; refused before it costs
  *                   anything, and after the request id so the refusal is traceable
@@ -38,18 +39,19 @@ public final class InterceptorChain {
 
     /**
      * The server's chain, with {@link #DEFAULT_DEADLINE}; {@code scheduler} runs default-deadline timers; {@code auth}
-     * (io.kvstore.auth.AuthInterceptor) right after the request id.
+     * (io.kvstore.auth.AuthInterceptor) right after the peer identity, which it reads.
      */
     public static InterceptorChain standard(ScheduledExecutorService scheduler, ServerInterceptor auth) {
         return new InterceptorChain(List.of(
                 new RequestIdInterceptor(),
+                new io.kvstore.server.security.PeerIdentity(),
                 auth,
                 new DeadlineInterceptor(DEFAULT_DEADLINE, scheduler),
                 new ValidationInterceptor()));
     }
 
-    /** {@code service} behind the whole chain. */
+    /** {@code service} behind the whole chain, and behind {@link DecodeGuard} (undecodable requests). */
     public ServerServiceDefinition wrap(ServerServiceDefinition service) {
-        return ServerInterceptors.interceptForward(service, outermostFirst);
+        return DecodeGuard.wrap(ServerInterceptors.interceptForward(service, outermostFirst));
     }
 }

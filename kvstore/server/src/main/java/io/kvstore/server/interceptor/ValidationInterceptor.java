@@ -1,6 +1,5 @@
 package io.kvstore.server.interceptor;
 
-import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -12,7 +11,6 @@ import io.kvstore.api.v1.GetRequest;
 import io.kvstore.api.v1.ListRequest;
 import io.kvstore.api.v1.PutRequest;
 import io.kvstore.api.v1.TxnRequest;
-import io.kvstore.server.StatusMapper;
 import io.kvstore.store.Failure;
 import io.kvstore.store.RequestValidator;
 import java.util.Map;
@@ -22,7 +20,9 @@ import java.util.function.Function;
 /**
  * Runs {@link RequestValidator} on every kvstore.v1 request message before the service sees it; a rejected request
  * is closed with the mapped status (INVALID_ARGUMENT or UNIMPLEMENTED, reason in the trailers) and never reaches
- * raft or the leader. Messages of other services pass through unchecked. The state machine validates commands
+ * raft or the leader. Watch requests are checked per message by WatchStream (a bad one cancels that watch, not the
+ * stream), Cluster requests by ClusterService, session keep-alives and Info by the session tracker (an unknown id
+ * is an answer, not an error); docs/security.md lists every method. Messages of other services pass through. The state machine validates commands
  * again when applying: the log does not trust its proposer. Thread-safe, stateless.
  */
 public final class ValidationInterceptor implements ServerInterceptor {
@@ -34,42 +34,22 @@ public final class ValidationInterceptor implements ServerInterceptor {
             CreateRequest.class, m -> RequestValidator.validate((CreateRequest) m),
             PutRequest.class, m -> RequestValidator.validate((PutRequest) m),
             DeleteRequest.class, m -> RequestValidator.validate((DeleteRequest) m),
-            TxnRequest.class, m -> RequestValidator.validate((TxnRequest) m));
+            TxnRequest.class, m -> RequestValidator.validate((TxnRequest) m),
+            // Sessions: SessionService checks these too (it may be served without the chain in tests); here they
+            // are refused before the service is even entered, like every other kvstore.v1 write.
+            io.kvstore.api.v1.SessionOpenRequest.class,
+            m -> RequestValidator.validate((io.kvstore.api.v1.SessionOpenRequest) m),
+            io.kvstore.api.v1.SessionCloseRequest.class,
+            m -> RequestValidator.validate((io.kvstore.api.v1.SessionCloseRequest) m));
 
     @Override
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
                                                                  ServerCallHandler<ReqT, RespT> next) {
-        return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
-            /** Once rejected, the service must not see the rest of the call (it would answer a closed call). */
-            private boolean rejected;
-
+        return new RejectingListener<>(call, next.startCall(call, headers)) {
             @Override
-            public void onMessage(ReqT message) {
-                if (rejected) {
-                    return;
-                }
+            Optional<Failure> check(ReqT message) {
                 Function<Object, Optional<Failure>> validator = VALIDATORS.get(message.getClass());
-                Optional<Failure> failure = validator == null ? Optional.empty() : validator.apply(message);
-                if (failure.isPresent()) {
-                    rejected = true;
-                    call.close(StatusMapper.toStatus(failure.get()), StatusMapper.trailers(failure.get()));
-                    return;
-                }
-                super.onMessage(message);
-            }
-
-            @Override
-            public void onHalfClose() {
-                if (!rejected) {
-                    super.onHalfClose();
-                }
-            }
-
-            @Override
-            public void onReady() {
-                if (!rejected) {
-                    super.onReady();
-                }
+                return validator == null ? Optional.empty() : validator.apply(message);
             }
         };
     }

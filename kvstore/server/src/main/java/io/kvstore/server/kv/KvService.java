@@ -83,10 +83,19 @@ public final class KvService extends KVGrpc.KVImplBase {
     private final KvStateMachine store;
     private final Forwarder forwarder;
     private final Executor executor;
+    /** Refuses writes that add data to a full store; null: no quota. */
+    private final SpaceQuota quota;
 
     /** @param executor runs continuations of raft futures; never a raft thread */
     public KvService(MemberDirectory members, RaftNode raft, KvStateMachine store, MemberChannels channels,
                      Executor executor) {
+        this(members, raft, store, channels, executor, null);
+    }
+
+    /** As above, with a space quota checked before each write is proposed ({@code null}: none). */
+    public KvService(MemberDirectory members, RaftNode raft, KvStateMachine store, MemberChannels channels,
+                     Executor executor, SpaceQuota quota) {
+        this.quota = quota;
         this.members = members;
         this.raft = raft;
         this.store = store;
@@ -198,6 +207,11 @@ public final class KvService extends KVGrpc.KVImplBase {
     private <Q, R> void write(MethodDescriptor<Q, R> method, Q request, Command command, StreamObserver<R> response) {
         if (!servesLocally()) {
             route(method, request, CallKind.WRITE, response);
+            return;
+        }
+        java.util.Optional<Failure> noSpace = quota == null ? java.util.Optional.empty() : quota.check(command);
+        if (noSpace.isPresent()) {
+            fail(response, StatusMapper.toException(noSpace.get()));
             return;
         }
         Executor callbacks = callbacks();

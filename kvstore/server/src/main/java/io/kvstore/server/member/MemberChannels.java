@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One plaintext gRPC channel per member client address, created on first use and kept until {@link #close}: used to
+ * One gRPC channel (TLS when the client port uses it) per member client address, created on first use and kept until {@link #close}: used to
  * forward requests to the leader and to publish this member's attributes through it. Channels reconnect by
  * themselves, so a restarted leader at the same address needs nothing here. The map grows by one per distinct
  * address ever published, which is bounded by the members and their address changes. Thread-safe.
@@ -20,18 +20,25 @@ public final class MemberChannels implements AutoCloseable {
     private static final int INBOUND_BYTES_MAX = Limits.REQUEST_BYTES_MAX + (64 << 10);
 
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    /** TLS towards other members' client ports, or null for plaintext (security.ClientTls). */
+    private final io.netty.handler.ssl.SslContext tls;
     private volatile boolean closed;
     /** Adds this member's credential to every call (auth); none in tests that build channels without it. */
     private final io.grpc.ClientInterceptor[] interceptors;
 
-    /** Channels without a member credential. */
+    /** Plaintext channels without a member credential. */
     public MemberChannels() {
-        this.interceptors = new io.grpc.ClientInterceptor[0];
+        this(null, null);
     }
 
-    /** Channels whose calls carry {@code credentials} (io.kvstore.auth.MemberCredentials#interceptor). */
-    public MemberChannels(io.grpc.ClientInterceptor credentials) {
-        this.interceptors = new io.grpc.ClientInterceptor[] {credentials};
+    /**
+     * Channels with {@code tls} (from {@code ClientTls}; plaintext when null) whose calls carry {@code credentials}
+     * (io.kvstore.auth.MemberCredentials#interceptor; none when null).
+     */
+    public MemberChannels(io.netty.handler.ssl.SslContext tls, io.grpc.ClientInterceptor credentials) {
+        this.tls = tls;
+        this.interceptors = credentials == null ? new io.grpc.ClientInterceptor[0]
+                : new io.grpc.ClientInterceptor[] {credentials};
     }
 
     /**
@@ -46,8 +53,14 @@ public final class MemberChannels implements AutoCloseable {
         }
         return channels.computeIfAbsent(clientAddress, address -> {
             HostPort hostPort = HostPort.parse(address, "member client address");
-            return NettyChannelBuilder.forAddress(hostPort.host(), hostPort.port()).usePlaintext()
-                    .maxInboundMessageSize(INBOUND_BYTES_MAX).intercept(interceptors).build();
+            NettyChannelBuilder builder = NettyChannelBuilder.forAddress(hostPort.host(), hostPort.port())
+                    .maxInboundMessageSize(INBOUND_BYTES_MAX);
+            if (tls == null) {
+                builder.usePlaintext();
+            } else {
+                builder.sslContext(tls);
+            }
+            return builder.intercept(interceptors).build();
         });
     }
 

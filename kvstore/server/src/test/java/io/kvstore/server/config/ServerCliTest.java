@@ -161,6 +161,53 @@ class ServerCliTest {
         assertTrue(e.getMessage().startsWith(prefix), e.getMessage());
     }
 
+    @Test
+    void tlsFilesComeFromFlagsEnvironmentAndFileAndAreCheckedTogether() throws IOException {
+        Path cert = Files.writeString(dir.resolve("n1.crt"), "x");
+        Path key = Files.writeString(dir.resolve("n1.key"), "x");
+        Path ca = Files.writeString(dir.resolve("ca.crt"), "x");
+        assertEquals(TlsConfig.NONE, ServerCli.parse(new String[0], Map.of()).tls());
+        ServerConfig fromFlags = ServerCli.parse(new String[] {"--client-cert-file", cert.toString(),
+                "--client-key-file", key.toString(), "--client-trusted-ca-file", ca.toString(), "--client-cert-auth",
+                "--peer-cert-file", cert.toString(), "--peer-key-file", key.toString(),
+                "--peer-trusted-ca-file", ca.toString()}, Map.of());
+        assertEquals(cert, fromFlags.tls().client().certFile());
+        assertTrue(fromFlags.tls().clientCertAuth());
+        assertEquals(ca, fromFlags.tls().peer().trustedCaFile());
+        ServerConfig fromEnvAndFile = ServerCli.parse(new String[] {"--config",
+                write("peer-cert-file: " + cert, "peer-key-file: " + key).toString()},
+                Map.of("KVSERVER_PEER_TRUSTED_CA_FILE", ca.toString()));
+        assertEquals(key, fromEnvAndFile.tls().peer().keyFile());
+        assertEquals(ca, fromEnvAndFile.tls().peer().trustedCaFile());
+
+        assertThrows(IllegalArgumentException.class, () -> ServerCli.parse(
+                new String[] {"--peer-cert-file", cert.toString(), "--peer-key-file", key.toString()}, Map.of()),
+                "peer TLS without a CA");
+        assertThrows(IllegalArgumentException.class, () -> ServerCli.parse(
+                new String[] {"--client-cert-file", cert.toString()}, Map.of()), "certificate without key");
+        assertThrows(IllegalArgumentException.class, () -> ServerCli.parse(new String[] {"--client-cert-file",
+                cert.toString(), "--client-key-file", key.toString(), "--client-cert-auth"}, Map.of()),
+                "client cert auth without a CA");
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> ServerCli.parse(
+                new String[] {"--client-cert-file", dir.resolve("nope.crt").toString(), "--client-key-file",
+                        key.toString()}, Map.of()));
+        assertTrue(missing.getMessage().contains("nope.crt"), missing.getMessage());
+    }
+
+    @Test
+    void limitsHaveDefaultsAndAreValidated() {
+        assertEquals(LimitsConfig.DEFAULTS, ServerCli.parse(new String[0], Map.of()).limits());
+        LimitsConfig set = ServerCli.parse(new String[] {"--quota-backend-bytes", "10485760", "--max-connections",
+                "7", "--max-concurrent-streams", "9"}, Map.of()).limits();
+        assertEquals(new LimitsConfig(10L << 20, 7, 9), set);
+        assertThrows(IllegalArgumentException.class,
+                () -> ServerCli.parse(new String[] {"--quota-backend-bytes", "1000"}, Map.of()));
+        assertThrows(IllegalArgumentException.class,
+                () -> ServerCli.parse(new String[] {"--max-connections", "0"}, Map.of()));
+        assertThrows(IllegalArgumentException.class,
+                () -> ServerCli.parse(new String[0], Map.of("KVSERVER_MAX_CONCURRENT_STREAMS", "lots")));
+    }
+
     private Path write(String... lines) throws IOException {
         Path file = Files.createTempFile(dir, "server", ".yaml");
         Files.write(file, List.of(lines));
