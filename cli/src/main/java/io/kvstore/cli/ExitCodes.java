@@ -14,6 +14,8 @@ final class ExitCodes {
     static final int PRECONDITION = 4;
     /** No member or leader answered within --timeout. */
     static final int UNAVAILABLE = 5;
+    /** Interrupted by Ctrl-C (128 + SIGINT, what the JVM exits with): the normal end of watch and create --hold. */
+    static final int INTERRUPTED = 130;
 
     private ExitCodes() {
     }

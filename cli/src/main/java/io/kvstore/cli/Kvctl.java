@@ -30,7 +30,9 @@ import picocli.CommandLine.Spec;
         description = "Reads and writes the znode tree of a kvstore cluster, and manages its members.",
         subcommands = {PutCommand.class, GetCommand.class, LsCommand.class, RmCommand.class, TxnCommand.class,
                 MemberCommand.class, LeaderCommand.class, StatusCommand.class,
-                io.kvstore.cli.bench.BenchCommand.class, CommandLine.HelpCommand.class},
+                io.kvstore.cli.bench.BenchCommand.class, CommandLine.HelpCommand.class,
+                CreateCommand.class, WatchCommand.class, ExportCommand.class, ImportCommand.class,
+                SnapshotCommand.class, VersionCommand.class, CompletionCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  kvctl put --parents /app/db/url jdbc:postgresql://db/app",
@@ -41,6 +43,11 @@ import picocli.CommandLine.Spec;
             "  kvctl member remove n1",
             "  kvctl leader transfer [n2]",
             "  kvctl status                           # each endpoint's raft state and health",
+            "  kvctl create --ephemeral --hold /services/web/host1 up   # registered until Ctrl-C",
+            "  kvctl watch -r /app                    # one line per change until Ctrl-C",
+            "  kvctl export -o yaml /app > app.yaml && kvctl import app.yaml",
+            "  kvctl snapshot save backup.kvsnap      # then: kvctl snapshot restore ... (offline)",
+            "  kvctl version; source <(kvctl completion bash)",
             "",
             "Exit codes:",
             "  0  ok",
@@ -50,13 +57,19 @@ import picocli.CommandLine.Spec;
             "  4  precondition failed: version mismatch, already exists, has children, parent missing,",
             "     member exists, learner behind, transfer failed, not a voter, last voter",
             "  5  unavailable: no member or leader answered within --timeout; status: an endpoint not ok",
+            "  130  interrupted (Ctrl-C): the normal end of watch and create --hold",
             "",
             "Environment:",
-            "  KVCTL_ENDPOINTS  comma-separated host:port list used when --endpoints is not given"})
+            "  KVCTL_ENDPOINTS  comma-separated host:port list used when --endpoints is not given",
+            "  KVCTL_TIMEOUT, KVCTL_OUTPUT  defaults for --timeout and -o",
+            "  KVCTL_CONFIG     config file (default ~/.config/kvctl/config.yaml): 'endpoints:', 'timeout:' and",
+            "                   'output:' lines. Precedence: flag > environment > config file > built-in default."})
 public final class Kvctl implements Runnable {
     final Map<String, String> env;
     final InputStream in;
     final PrintStream out;
+    /** Messages for people (progress, --hold notices); set by {@link #execute}. */
+    PrintStream err = System.err;
 
     @Spec
     CommandSpec spec;
@@ -77,7 +90,15 @@ public final class Kvctl implements Runnable {
     /** Runs kvctl with the given environment and streams; returns the exit code. */
     public static int execute(String[] args, Map<String, String> env, InputStream in, PrintStream out,
             PrintStream err) {
-        CommandLine cli = new CommandLine(new Kvctl(env, in, out));
+        Kvctl root = new Kvctl(env, in, out);
+        root.err = err;
+        CommandLine cli = new CommandLine(root);
+        try {
+            cli.setDefaultValueProvider(new KvctlConfig(env));
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            err.println("kvctl: config: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
         cli.setUsageHelpWidth(100);
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
@@ -109,6 +130,12 @@ public final class Kvctl implements Runnable {
     }
 
     static int exitCode(Exception e) {
+        if (e instanceof KvctlException k) {
+            return k.exitCode;
+        }
+        if (e instanceof WatchCommand.KvCompactedException) {
+            return ExitCodes.PRECONDITION;
+        }
         if (e instanceof KvNotFoundException) {
             return ExitCodes.NOT_FOUND;
         }
@@ -126,6 +153,9 @@ public final class Kvctl implements Runnable {
     }
 
     static String describe(Exception e, String subject) {
+        if (e instanceof KvctlException || e instanceof WatchCommand.KvCompactedException) {
+            return e.getMessage();
+        }
         if (e instanceof KvNotFoundException) {
             return "not found: " + subject;
         }
