@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KvctlProcessIT {
+    /** Static: JUnit fills a per-class instance's @TempDir field only after @BeforeAll. */
     @TempDir
-    Path dir;
+    static Path dir;
     private RealProcesses processes;
     private Map<String, String> env;
     private String endpoints;
@@ -87,7 +88,7 @@ class KvctlProcessIT {
         assertTrue(long1.contains("VERSION") && long1.lines().anyMatch(l -> l.matches("\\s+2\\s+3\\s+0\\s+a")), long1);
         assertEquals("a\nb\n" + seq.substring("/it/data/".length()) + "\nttl\n", ok("ls", "/it/data").out());
         ok("txn", "--help");
-        RealProcesses.Result txn = processes.kvctl(env, "if version /it/data/a = 2\nthen put /it/data/c three\n",
+        RealProcesses.Result txn = processes.kvctl(env, "compare version /it/data/a = 2\nsuccess put /it/data/c three\n",
                 "txn");
         assertEquals(0, txn.code(), txn::toString);
         assertEquals("three", ok("get", "/it/data/c").out());
@@ -99,8 +100,8 @@ class KvctlProcessIT {
     @Test
     void unreachableEndpointExits5() {
         int nobody = RealProcesses.freePort();
-        RealProcesses.Result r = processes.kvctl(Map.of(), null, "--endpoints", "127.0.0.1:" + nobody,
-                "--timeout", "1s", "get", "/x");
+        RealProcesses.Result r = processes.kvctl(Map.of(), null, "get", "--endpoints", "127.0.0.1:" + nobody,
+                "--timeout", "1s", "/x");
         assertExit(5, r, "unavailable");
         RealProcesses.Result status = processes.kvctl(Map.of(), null, "status", "--endpoints",
                 endpoints + ",127.0.0.1:" + nobody, "--timeout", "2s");
@@ -142,6 +143,7 @@ class KvctlProcessIT {
 
     @Test
     void ephemeralHoldRegistersUntilCtrlC() {
+        ok("put", "--parents", "/it/services", "");
         Process hold = processes.startKvctl(env, "create", "--ephemeral", "--hold", "--session-ttl", "30s",
                 "/it/services/web-1", "10.0.0.5:8080");
         RealProcesses.await(() -> processes.output(hold).contains("/it/services/web-1"), Duration.ofSeconds(30),
@@ -178,8 +180,8 @@ class KvctlProcessIT {
             assertEquals(0L, again.get("created"));
             assertEquals(5L, again.get("unchanged"));
             assertEquals("jdbc:postgresql://db/app", ok("get", target + "/db/url").out());
-            assertEquals(1L, ((Map<?, ?>) DocumentReader.read(ok("get", "-o", "json", target + "/db/url").out())
-                    .get("stat")).get("version"), "a second import must not write");
+            Map<?, ?> url = (Map<?, ?>) DocumentReader.read(ok("get", "-o", "json", target + "/db/url").out());
+            assertEquals(1L, ((Map<?, ?>) url.get("stat")).get("version"), "a second import must not write");
             RealProcesses.Result blob = ok("get", "-o", "json", target + "/blob");
             assertTrue(blob.out().contains("\"valueEncoding\":\"base64\"") && blob.out().contains("AP8B"),
                     blob::toString);
@@ -214,7 +216,7 @@ class KvctlProcessIT {
         String table = ok("status").out();
         assertTrue(table.startsWith("ENDPOINT") && table.contains("DB_SIZE_BYTES"), table);
         String version = ok("version").out();
-        assertEquals(4, version.lines().count(), version);
+        assertEquals(5, version.lines().count(), version); // header, kvctl, three members
         String members = ok("member", "list").out();
         assertTrue(members.contains("n1") && members.contains("n3") && members.contains("*"), members);
         assertExit(3, kvctl("member", "remove", "n9"), "not found");
