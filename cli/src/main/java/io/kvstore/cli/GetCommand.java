@@ -15,7 +15,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "get", mixinStandardHelpOptions = true,
-        description = "Prints a znode's value (exit 3 when it does not exist).",
+        description = {"Prints a znode's value (exit 3 when it does not exist).",
+            "Reading at a past revision (etcd's --rev) is not supported: the server keeps only each znode's current "
+                + "state; kvctl watch --from-rev N replays recent changes instead."},
         footerHeading = "%nExamples:%n",
         footer = {
             "  kvctl get /app/db/url                 # the value's bytes exactly, no newline added",
