@@ -9,8 +9,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code kvctl completion bash|zsh}: a completion script from picocli's generator. The script is bash; zsh runs it
- * through {@code bashcompinit}, which the zsh variant turns on first (picocli's scripts are written for that).
+ * {@code kvctl completion bash|zsh}: a completion script from picocli's generator. The script is bash; under zsh it
+ * enables {@code bashcompinit} itself (picocli writes it for both shells), so both words print the same script.
  */
 @Command(name = "completion", mixinStandardHelpOptions = true,
         description = "Prints a shell completion script for kvctl's commands and options.",
@@ -31,12 +31,9 @@ final class CompletionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String script = AutoComplete.bash("kvctl", spec.parent().commandLine());
-        if (shell == Shell.zsh) {
-            root.out.println("autoload -U +X compinit && compinit");
-            root.out.println("autoload -U +X bashcompinit && bashcompinit");
-        }
-        root.out.print(script);
+        // One script for both: it checks $ZSH_VERSION itself and then loads bashcompinit (only initializing
+        // compinit when it is not loaded yet, so existing zsh completions stay registered).
+        root.out.print(AutoComplete.bash("kvctl", spec.parent().commandLine()));
         return ExitCodes.OK;
     }
 }

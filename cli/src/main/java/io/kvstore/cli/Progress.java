@@ -1,22 +1,23 @@
 package io.kvstore.cli;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
 
 /**
  * A one-line progress display on stderr for long operations (bench, snapshot, import), shown only when kvctl runs on
  * a terminal ({@code System.console() != null}), so piped and scripted runs stay quiet. Redraws at most every
  * {@value #REDRAW_MILLIS} ms. One thread at a time.
  */
-final class Progress {
+public final class Progress {
     private static final long REDRAW_MILLIS = 200;
 
-    private final PrintStream err;
+    private final PrintWriter err;
     private final String label;
     private final long total;
     private final boolean enabled;
     private long lastDrawMillis;
 
-    private Progress(PrintStream err, String label, long total, boolean enabled) {
+    private Progress(PrintWriter err, String label, long total, boolean enabled) {
         this.err = err;
         this.label = label;
         this.total = total;
@@ -24,11 +25,16 @@ final class Progress {
     }
 
     /** {@code total} 0 when unknown. */
-    static Progress start(PrintStream err, String label, long total) {
+    public static Progress start(PrintStream err, String label, long total) {
+        return start(new PrintWriter(err, true), label, total);
+    }
+
+    /** As {@link #start(PrintStream, String, long)}, for picocli's writer. */
+    public static Progress start(PrintWriter err, String label, long total) {
         return new Progress(err, label, total, System.console() != null);
     }
 
-    void update(long done) {
+    public void update(long done) {
         long now = System.currentTimeMillis();
         if (!enabled || now - lastDrawMillis < REDRAW_MILLIS) {
             return;
@@ -37,7 +43,7 @@ final class Progress {
         draw(done);
     }
 
-    void finish(long done) {
+    public void finish(long done) {
         if (enabled) {
             draw(done);
             err.println();
