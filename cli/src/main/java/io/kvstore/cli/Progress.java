@@ -6,7 +6,7 @@ import java.io.PrintWriter;
 /**
  * A one-line progress display on stderr for long operations (bench, snapshot, import), shown only when kvctl runs on
  * a terminal ({@code System.console() != null}), so piped and scripted runs stay quiet. Redraws at most every
- * {@value #REDRAW_MILLIS} ms. One thread at a time.
+ * {@value #REDRAW_MILLIS} ms. Thread-safe (bench redraws from a timer thread).
  */
 public final class Progress {
     private static final long REDRAW_MILLIS = 200;
@@ -34,7 +34,7 @@ public final class Progress {
         return new Progress(err, label, total, System.console() != null);
     }
 
-    public void update(long done) {
+    public synchronized void update(long done) {
         long now = System.currentTimeMillis();
         if (!enabled || now - lastDrawMillis < REDRAW_MILLIS) {
             return;
@@ -43,7 +43,7 @@ public final class Progress {
         draw(done);
     }
 
-    public void finish(long done) {
+    public synchronized void finish(long done) {
         if (enabled) {
             draw(done);
             err.println();

@@ -147,7 +147,13 @@ public final class BenchCommand implements java.util.concurrent.Callable<Integer
             if (warmup > 0) {
                 load.run(clients, warmup, targetRate, measuredMax.toNanos());
             }
+            io.kvstore.cli.Progress progress = io.kvstore.cli.Progress.start(spec.commandLine().getErr(),
+                    "requests", requests);
+            java.util.concurrent.ScheduledFuture<?> redraw = timer.scheduleAtFixedRate(
+                    () -> progress.update(load.completed()), 200, 200, java.util.concurrent.TimeUnit.MILLISECONDS);
             LoadGenerator.PhaseResult result = load.run(clients, requests, targetRate, measuredMax.toNanos());
+            redraw.cancel(false);
+            progress.finish(load.completed());
             BenchReport report = new BenchReport(kind.name(), endpointList, clients, connections, valueBytes,
                     keySpace, kind == Kind.get && serializable ? "serializable" : "linearizable", targetRate, warmup,
                     requests, result);
