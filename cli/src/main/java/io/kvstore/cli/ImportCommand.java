@@ -111,7 +111,7 @@ final class ImportCommand implements Callable<Integer>, Kvctl.Subject {
         summary.put("unchanged", unchanged);
         summary.put("deleted", deleted);
         summary.put("dryRun", dryRun);
-        Output.print(root.out, format == Output.Format.value ? Output.Format.table : format, List.of(summary), true);
+        Output.summary(root.out, format, List.of(summary), true);
         return ExitCodes.OK;
     }
 

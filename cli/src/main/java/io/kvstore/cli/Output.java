@@ -20,6 +20,11 @@ final class Output {
     private Output() {
     }
 
+    /** A command's summary record(s): {@code value} has no meaning there, so it prints as the table. */
+    static void summary(PrintStream out, Format format, List<? extends Map<String, ?>> records, boolean single) {
+        print(out, format == Format.value ? Format.table : format, records, single);
+    }
+
     static void print(PrintStream out, Format format, List<? extends Map<String, ?>> records, boolean single) {
         Object document = single ? records.get(0) : records;
         switch (format) {

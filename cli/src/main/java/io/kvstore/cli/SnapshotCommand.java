@@ -123,7 +123,7 @@ final class SnapshotCommand implements Runnable {
                 throw new KvctlException(ExitCodes.ERROR, "the received snapshot is damaged: " + e.getMessage());
             }
             Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            Output.print(root.out, format == Output.Format.value ? Output.Format.table : format,
+            Output.summary(root.out, format,
                     List.of(describe(header, file)), true);
             return ExitCodes.OK;
         }
@@ -154,7 +154,7 @@ final class SnapshotCommand implements Runnable {
             } catch (SnapshotFileException e) {
                 throw new KvctlException(ExitCodes.ERROR, e.getMessage());
             }
-            Output.print(parent.root.out, format == Output.Format.value ? Output.Format.table : format,
+            Output.summary(parent.root.out, format,
                     List.of(describe(header, file)), true);
             return ExitCodes.OK;
         }
@@ -212,7 +212,7 @@ final class SnapshotCommand implements Runnable {
             r.put("dataDir", dataDir.toString());
             r.put("name", name);
             r.put("cluster", members);
-            Output.print(root.out, format == Output.Format.value ? Output.Format.table : format, List.of(r), true);
+            Output.summary(root.out, format, List.of(r), true);
             return ExitCodes.OK;
         }
     }

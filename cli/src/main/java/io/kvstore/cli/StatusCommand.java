@@ -71,7 +71,7 @@ final class StatusCommand implements Callable<Integer> {
                 rows.add(r);
             }
         }
-        Output.print(root.out, format == Output.Format.value ? Output.Format.table : format, rows, false);
+        Output.summary(root.out, format, rows, false);
         return allOk ? ExitCodes.OK : ExitCodes.UNAVAILABLE;
     }
 

@@ -29,13 +29,14 @@ class KvctlProcessIT {
     private RealProcesses processes;
     private Map<String, String> env;
     private String endpoints;
+    private String cluster;
 
     @BeforeAll
     void startCluster() {
         processes = new RealProcesses();
         int[] client = {RealProcesses.freePort(), RealProcesses.freePort(), RealProcesses.freePort()};
         int[] peer = {RealProcesses.freePort(), RealProcesses.freePort(), RealProcesses.freePort()};
-        String cluster = "n1=127.0.0.1:" + peer[0] + ",n2=127.0.0.1:" + peer[1] + ",n3=127.0.0.1:" + peer[2];
+        cluster = "n1=127.0.0.1:" + peer[0] + ",n2=127.0.0.1:" + peer[1] + ",n3=127.0.0.1:" + peer[2];
         for (int i = 0; i < 3; i++) {
             processes.kvserver(dir, "n" + (i + 1), dir.resolve("n" + (i + 1)), client[i], peer[i], cluster);
         }
@@ -222,6 +223,29 @@ class KvctlProcessIT {
         assertExit(3, kvctl("member", "remove", "n9"), "not found");
         RealProcesses.Result moved = ok("leader", "transfer");
         assertFalse(moved.out().isBlank(), moved::toString);
+
+        // Grow by a learner, promote it, list as json, remove it again.
+        int client = RealProcesses.freePort();
+        int peer = RealProcesses.freePort();
+        processes.kvserver(dir, "n4", dir.resolve("n4"), client, peer, cluster + ",n4=127.0.0.1:" + peer, "--join");
+        assertTrue(ok("member", "add", "n4", "127.0.0.1:" + peer).out().contains("learner"));
+        RealProcesses.await(() -> kvctl("member", "promote", "n4").code() == 0, Duration.ofSeconds(30),
+                () -> kvctl("member", "promote", "n4").toString());
+        List<?> list = (List<?>) DocumentReader.read(ok("member", "list", "-o", "json").out());
+        assertTrue(list.stream().map(m -> (Map<?, ?>) m).anyMatch(m -> m.get("name").equals("n4")
+                && m.get("role").equals("voter")), list.toString());
+        assertFalse(ok("member", "remove", "n4").out().contains("n4"));
+    }
+
+    @Test
+    void benchPutAndWatchReport() {
+        Map<?, ?> put = (Map<?, ?>) DocumentReader.read(ok("bench", "put", "--clients", "2", "--requests", "20",
+                "--prefix", "/it/bench", "-o", "json").out());
+        assertEquals(20L, put.get("ok"));
+        Map<?, ?> watch = (Map<?, ?>) DocumentReader.read(ok("bench", "watch", "--watchers", "2", "--clients", "2",
+                "--requests", "10", "--prefix", "/it/benchw", "-o", "json").out());
+        assertEquals(20L, watch.get("ok"), watch.toString());
+        assertEquals(0L, watch.get("unsent"));
     }
 
     @Test

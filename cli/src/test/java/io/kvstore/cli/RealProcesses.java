@@ -56,11 +56,13 @@ final class RealProcesses implements AutoCloseable {
     }
 
     /** Starts {@code bin/kvserver} and waits for its "serving clients" line. */
-    Process kvserver(Path logDir, String name, Path dataDir, int clientPort, int peerPort, String cluster) {
+    Process kvserver(Path logDir, String name, Path dataDir, int clientPort, int peerPort, String cluster,
+            String... extra) {
         Path log = logDir.resolve(name + "-" + clientPort + ".log");
-        List<String> cmd = List.of(REPO.resolve("bin/kvserver").toString(), "--name", name, "--data-dir",
-                dataDir.toString(), "--client-addr", "127.0.0.1:" + clientPort, "--peer-addr", "127.0.0.1:" + peerPort,
-                "--cluster", cluster);
+        List<String> cmd = new ArrayList<>(List.of(REPO.resolve("bin/kvserver").toString(), "--name", name,
+                "--data-dir", dataDir.toString(), "--client-addr", "127.0.0.1:" + clientPort, "--peer-addr",
+                "127.0.0.1:" + peerPort, "--cluster", cluster));
+        cmd.addAll(List.of(extra));
         try {
             ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -105,7 +107,8 @@ final class RealProcesses implements AutoCloseable {
             b.environment().remove("KVCTL_ENDPOINTS");
             b.environment().remove("KVCTL_CONFIG");
             b.environment().put("HOME", out.getParent().toString()); // no ~/.config/kvctl of the person running
-            b.environment().put("KVCTL_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -Xshare:auto");
+            // A short-lived CLI: C1 only and the serial collector start fastest on a shared two-core machine.
+            b.environment().put("KVCTL_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
             b.environment().putAll(env);
             Process p = b.start();
             started.add(p);
