@@ -28,9 +28,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "create", mixinStandardHelpOptions = true,
         description = {"Creates a znode; exit 4 when it already exists. Prints the created path (which differs from "
                 + "PATH for --sequential).",
-            "An --ephemeral znode belongs to a session kvctl opens: without --hold the session (and the znode) ends "
-                + "when kvctl exits, so --ephemeral is useful with --hold, which keeps the session alive until "
-                + "Ctrl-C (or SIGTERM), then closes it and exits with 130 (SIGTERM: 143)."},
+            "An --ephemeral znode belongs to a session kvctl opens, so it needs --hold: kvctl keeps the session "
+                + "alive until Ctrl-C (or SIGTERM), then closes it, which deletes the znode, and exits with 130 "
+                + "(SIGTERM: 143). If kvctl dies without closing it, the znode goes when --session-ttl passes."},
         footerHeading = "%nExamples:%n",
         footer = {
             "  kvctl create /app/feature-x on",
@@ -78,8 +78,10 @@ final class CreateCommand implements Callable<Integer>, Kvctl.Subject {
         if (ephemeral && (ttl != null || parents)) {
             throw new ParameterException(spec.commandLine(), "--ephemeral cannot be combined with --ttl or --parents");
         }
-        if (hold && !ephemeral) {
-            throw new ParameterException(spec.commandLine(), "--hold keeps a session: use it with --ephemeral");
+        if (hold != ephemeral) {
+            // Without --hold the session would end as kvctl exits, deleting the znode it just created.
+            throw new ParameterException(spec.commandLine(), hold ? "--hold keeps a session: use it with --ephemeral"
+                    : "--ephemeral needs --hold: the znode lives only as long as kvctl's session");
         }
         byte[] bytes = value == null && file == null ? new byte[0]
                 : PutCommand.readValue(spec, root.in, value, file);
