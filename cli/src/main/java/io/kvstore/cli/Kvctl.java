@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
  *
  * <p>{@link #execute} is the testable entry point: environment, stdin and stdout/stderr are passed in.
  */
-@Command(name = "kvctl", mixinStandardHelpOptions = true, version = "kvctl 0.1.0",
+@Command(name = "kvctl", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Reads and writes the znode tree of a kvstore cluster, and manages its members.",
         subcommands = {PutCommand.class, GetCommand.class, LsCommand.class, RmCommand.class, TxnCommand.class,
                 MemberCommand.class, LeaderCommand.class, StatusCommand.class,

@@ -53,6 +53,14 @@ final class VersionCommand implements Callable<Integer> {
         return allOk ? ExitCodes.OK : ExitCodes.UNAVAILABLE;
     }
 
+    /** {@code kvctl --version}: the build's version, as {@code kvctl version --client-only} prints it. */
+    static final class Provider implements picocli.CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"kvctl " + ServerVersion.get()};
+        }
+    }
+
     private static Map<String, Object> row(String endpoint, String name, String version) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("endpoint", endpoint);

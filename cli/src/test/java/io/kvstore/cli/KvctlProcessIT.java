@@ -160,6 +160,7 @@ class KvctlProcessIT {
         // Deleted when the session closed, not a 30 s TTL later.
         assertExit(3, kvctl("get", "/it/services/web-1"), "not found");
         assertExit(2, kvctl("create", "--hold", "/it/services/x", "v"), "--hold keeps a session");
+        assertExit(2, kvctl("create", "--ephemeral", "/it/services/x", "v"), "--ephemeral needs --hold");
     }
 
     @Test
@@ -194,6 +195,11 @@ class KvctlProcessIT {
         Map<?, ?> pruned = (Map<?, ?>) DocumentReader.read(ok("import", "-o", "json", "--prune", "--to",
                 "/it/copy-json", dir.resolve("cfg.json").toString()).out());
         assertEquals(1L, pruned.get("deleted"));
+        ok("put", "/it/copy-json/db/pool", "32");
+        Map<?, ?> dry = (Map<?, ?>) DocumentReader.read(ok("import", "-o", "json", "--dry-run", "--to",
+                "/it/copy-json", dir.resolve("cfg.json").toString()).out());
+        assertEquals(1L, dry.get("updated"));
+        assertEquals("32", ok("get", "/it/copy-json/db/pool").out(), "--dry-run writes nothing");
         assertExit(3, kvctl("get", "/it/copy-json/extra"), "not found");
         Path bad = dir.resolve("bad.yaml");
         Files.writeString(bad, "format: kvctl-export/1\nroot: /it\nznodes:\n  - path: /absolute\n");
