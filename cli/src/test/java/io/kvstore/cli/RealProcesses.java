@@ -157,7 +157,8 @@ final class RealProcesses implements AutoCloseable {
         boolean sigintIgnored = signalIgnored(p.pid(), 2);
         String signal = sigintIgnored ? "-TERM" : "-INT";
         try {
-            Process kill = new ProcessBuilder("kill", signal, Long.toString(p.pid())).start();
+            // bash's builtin kill: bin/kvctl needs bash anyway, /bin/kill (procps) may be missing.
+            Process kill = new ProcessBuilder("bash", "-c", "kill " + signal + " " + p.pid()).start();
             if (kill.waitFor() != 0) {
                 throw new AssertionError("kill " + signal + " " + p.pid() + " failed");
             }
