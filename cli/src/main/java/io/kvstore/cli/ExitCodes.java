@@ -16,6 +16,8 @@ final class ExitCodes {
     static final int UNAVAILABLE = 5;
     /** Auth: not authenticated (no or bad credentials, expired token) or not permitted. */
     static final int DENIED = 6;
+    /** Interrupted by Ctrl-C (128 + SIGINT, what the JVM exits with): the normal end of watch and create --hold. */
+    static final int INTERRUPTED = 130;
 
     private ExitCodes() {
     }

@@ -26,13 +26,15 @@ import picocli.CommandLine.Spec;
  *
  * <p>{@link #execute} is the testable entry point: environment, stdin and stdout/stderr are passed in.
  */
-@Command(name = "kvctl", mixinStandardHelpOptions = true, version = "kvctl 0.1.0",
+@Command(name = "kvctl", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Reads and writes the znode tree of a kvstore cluster, and manages its members.",
         subcommands = {PutCommand.class, GetCommand.class, LsCommand.class, RmCommand.class, TxnCommand.class,
                 MemberCommand.class, LeaderCommand.class, StatusCommand.class,
                 LockCommand.class, ElectCommand.class,
                 UserCommand.class, RoleCommand.class, AuthCommand.class,
-                io.kvstore.cli.bench.BenchCommand.class, CommandLine.HelpCommand.class},
+                io.kvstore.cli.bench.BenchCommand.class, CommandLine.HelpCommand.class,
+                CreateCommand.class, WatchCommand.class, ExportCommand.class, ImportCommand.class,
+                SnapshotCommand.class, VersionCommand.class, CompletionCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  kvctl put --parents /app/db/url jdbc:postgresql://db/app",
@@ -46,6 +48,11 @@ import picocli.CommandLine.Spec;
             "  kvctl lock nightly-report -- ./report.sh   # token in $KVSTORE_FENCING_TOKEN",
             "  kvctl elect scheduler host-a:8080      # kvctl elect --observe scheduler",
             "  kvctl user add root && kvctl auth enable   # then: kvctl <command> --user root",
+            "  kvctl create --ephemeral --hold /services/web/host1 up   # registered until Ctrl-C",
+            "  kvctl watch -r /app                    # one line per change until Ctrl-C",
+            "  kvctl export -o yaml /app > app.yaml && kvctl import app.yaml",
+            "  kvctl snapshot save backup.kvsnap      # then: kvctl snapshot restore ... (offline)",
+            "  kvctl version; source <(kvctl completion bash)",
             "",
             "Exit codes:",
             "  0  ok",
@@ -56,15 +63,21 @@ import picocli.CommandLine.Spec;
             "     member exists, learner behind, transfer failed, not a voter, last voter",
             "  5  unavailable: no member or leader answered within --timeout; status: an endpoint not ok",
             "  6  denied: not authenticated (bad or missing credentials) or not permitted",
+            "  130  interrupted (Ctrl-C): the normal end of watch and create --hold",
             "",
             "Environment:",
             "  KVCTL_ENDPOINTS  comma-separated host:port list used when --endpoints is not given",
             "  KVCTL_USER       user[:password] used when --user is not given",
-            "  KVCTL_PASSWORD   the password when neither --user nor KVCTL_USER carries one"})
+            "  KVCTL_PASSWORD   the password when neither --user nor KVCTL_USER carries one",
+            "  KVCTL_TIMEOUT, KVCTL_OUTPUT  defaults for --timeout and -o",
+            "  KVCTL_CONFIG     config file (default ~/.config/kvctl/config.yaml): 'endpoints:', 'timeout:' and",
+            "                   'output:' lines. Precedence: flag > environment > config file > built-in default."})
 public final class Kvctl implements Runnable {
     final Map<String, String> env;
     final InputStream in;
     final PrintStream out;
+    /** Messages for people (progress, --hold notices); set by {@link #execute}. */
+    PrintStream err = System.err;
 
     @Spec
     CommandSpec spec;
@@ -85,7 +98,15 @@ public final class Kvctl implements Runnable {
     /** Runs kvctl with the given environment and streams; returns the exit code. */
     public static int execute(String[] args, Map<String, String> env, InputStream in, PrintStream out,
             PrintStream err) {
-        CommandLine cli = new CommandLine(new Kvctl(env, in, out));
+        Kvctl root = new Kvctl(env, in, out);
+        root.err = err;
+        CommandLine cli = new CommandLine(root);
+        try {
+            cli.setDefaultValueProvider(new KvctlConfig(env));
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            err.println("kvctl: config: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
         cli.setUsageHelpWidth(100);
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
@@ -120,6 +141,12 @@ public final class Kvctl implements Runnable {
         if (denied(e)) {
             return ExitCodes.DENIED;
         }
+        if (e instanceof KvctlException k) {
+            return k.exitCode;
+        }
+        if (e instanceof WatchCommand.KvCompactedException) {
+            return ExitCodes.PRECONDITION;
+        }
         if (e instanceof KvNotFoundException) {
             return ExitCodes.NOT_FOUND;
         }
@@ -145,6 +172,9 @@ public final class Kvctl implements Runnable {
     static String describe(Exception e, String subject) {
         if (denied(e)) {
             return "denied: " + e.getMessage();
+        }
+        if (e instanceof KvctlException || e instanceof WatchCommand.KvCompactedException) {
+            return e.getMessage();
         }
         if (e instanceof KvNotFoundException) {
             return "not found: " + subject;

@@ -19,7 +19,8 @@ import picocli.CommandLine.ParentCommand;
         footer = {
             "  kvctl ls /app",
             "  kvctl ls -l /app          # VERSION SIZE CHILDREN NAME",
-            "  kvctl ls -r /app          # the subtree as a tree"})
+            "  kvctl ls -r /app          # the subtree as a tree",
+            "  kvctl ls -r -o json /app  # [{\"path\":...,\"version\":...,\"sizeBytes\":...,\"numChildren\":...}]"})
 final class LsCommand implements Callable<Integer>, Kvctl.Subject {
     /** A recursive listing stops after this many znodes: a guard against printing a huge tree by accident. */
     static final int RECURSIVE_ZNODES_MAX = 100_000;
@@ -35,12 +36,24 @@ final class LsCommand implements Callable<Integer>, Kvctl.Subject {
     boolean recursive;
     @Option(names = {"-l", "--long"}, description = "Show version, value size and number of children.")
     boolean longFormat;
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "value",
+            description = "value (names, or the -l/-r views), json or yaml: a list of {path, version, sizeBytes, "
+                    + "numChildren} (with -r the whole subtree, pre-order). Default: ${DEFAULT-VALUE}.")
+    Output.Format format;
 
     private int printed;
 
     @Override
     public Integer call() {
         PrintStream out = root.out;
+        if (format == Output.Format.json || format == Output.Format.yaml) {
+            try (KvClient kv = connection.connect(root.env)) {
+                List<java.util.Map<String, Object>> rows = new java.util.ArrayList<>();
+                records(kv, path, kv.list(path), rows);
+                Output.print(out, format, rows, false);
+            }
+            return ExitCodes.OK;
+        }
         try (KvClient kv = connection.connect(root.env)) {
             List<String> names = kv.list(path);
             if (recursive) {
@@ -75,6 +88,33 @@ final class LsCommand implements Callable<Integer>, Kvctl.Subject {
                 continue;
             }
             tree(kv, out, child, grandchildren, indent + (last ? "    " : "│   "));
+        }
+    }
+
+    /** The children (with -r, the subtree) as records, bounded like the tree. */
+    private void records(KvClient kv, String parent, List<String> names, List<java.util.Map<String, Object>> rows) {
+        for (String name : names) {
+            if (rows.size() >= RECURSIVE_ZNODES_MAX) {
+                throw new IllegalStateException("stopped after " + RECURSIVE_ZNODES_MAX + " znodes");
+            }
+            String child = Values.child(parent, name);
+            Optional<ZnodeStat> stat = kv.exists(child);
+            if (stat.isEmpty()) {
+                continue; // deleted meanwhile
+            }
+            java.util.Map<String, Object> r = new java.util.LinkedHashMap<>();
+            r.put("path", child);
+            r.put("version", stat.get().version());
+            r.put("sizeBytes", stat.get().dataLength());
+            r.put("numChildren", stat.get().numChildren());
+            rows.add(r);
+            if (recursive && stat.get().numChildren() > 0) {
+                try {
+                    records(kv, child, kv.list(child), rows);
+                } catch (KvNotFoundException deletedMeanwhile) {
+                    // gone
+                }
+            }
         }
     }
 

@@ -70,14 +70,34 @@ final class MemberCommand implements Runnable {
         @Option(names = "--local", description = "Answer from the first member reached, without asking the leader "
                 + "(no lag column).")
         boolean local;
+        @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
+                description = "table, json or yaml: a list of {name, role, peerAddress, clientAddress, leader, lag} "
+                        + "(lag null when unknown). Default: ${DEFAULT-VALUE}.")
+        Output.Format format;
 
         @Override
         public Integer call() {
             try (KvClient kv = connection.connect(parent.root.env)) {
-                print(parent.root.out, kv.cluster().members(local ? ReadConsistency.SERIALIZABLE
-                        : ReadConsistency.LINEARIZABLE), !local);
+                List<ClusterMember> members = kv.cluster().members(local ? ReadConsistency.SERIALIZABLE
+                        : ReadConsistency.LINEARIZABLE);
+                if (format == Output.Format.json || format == Output.Format.yaml) {
+                    Output.print(parent.root.out, format, members.stream().map(ListMembers::record).toList(), false);
+                } else {
+                    print(parent.root.out, members, !local);
+                }
             }
             return ExitCodes.OK;
+        }
+
+        private static java.util.Map<String, Object> record(ClusterMember m) {
+            java.util.Map<String, Object> r = new java.util.LinkedHashMap<>();
+            r.put("name", m.name());
+            r.put("role", m.voter() ? "voter" : "learner");
+            r.put("peerAddress", m.peerAddress());
+            r.put("clientAddress", m.clientAddress());
+            r.put("leader", m.leader());
+            r.put("lag", m.progressKnown() ? m.lag() : null);
+            return r;
         }
     }
 

@@ -69,6 +69,11 @@ final class PutCommand implements Callable<Integer>, Kvctl.Subject {
     }
 
     private byte[] readValue() {
+        return readValue(spec, root.in, value, file);
+    }
+
+    /** The value from exactly one of VALUE, '-' (stdin) or --file; shared with create. */
+    static byte[] readValue(CommandSpec spec, InputStream in, String value, Path file) {
         if ((value == null) == (file == null)) {
             throw new ParameterException(spec.commandLine(), "give exactly one of VALUE, '-' or --file");
         }
@@ -81,7 +86,7 @@ final class PutCommand implements Callable<Integer>, Kvctl.Subject {
                 return Files.readAllBytes(file);
             }
             if (value.equals("-")) {
-                return readBounded(root.in);
+                return readBounded(spec, in);
             }
             return value.getBytes(StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -90,7 +95,7 @@ final class PutCommand implements Callable<Integer>, Kvctl.Subject {
         }
     }
 
-    private byte[] readBounded(InputStream in) throws IOException {
+    private static byte[] readBounded(CommandSpec spec, InputStream in) throws IOException {
         byte[] bytes = in.readNBytes(VALUE_READ_BYTES_MAX + 1);
         if (bytes.length > VALUE_READ_BYTES_MAX) {
             throw new ParameterException(spec.commandLine(), "stdin is over " + VALUE_READ_BYTES_MAX + " bytes");

@@ -30,13 +30,18 @@ import picocli.CommandLine.Spec;
  * either way), 2 for bad usage.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measures put or get throughput and latency with closed-loop clients.",
+        description = {"Measures put or get throughput and latency with closed-loop clients, or watch delivery.",
+            "watch: --watchers SUBTREE watches on --prefix receive --requests puts made by --clients writers; "
+                + "latency is send-to-delivery per event, throughput is delivered events per second, requests "
+                + "counts expected deliveries (writes x watchers) and unsent those that did not arrive within "
+                + "--duration. Progress is shown on a terminal."},
         footerHeading = "%nExamples:%n",
         footer = {
             "  kvctl bench put --clients 64 --requests 100000             # 64 closed-loop clients",
             "  kvctl bench lock --requests 2000 --waiters 64              # lock latency, then handoff",
             "  kvctl bench get --clients 1 --requests 20000 --warmup 5000 # linearizable reads",
-            "  kvctl bench put --clients 16 --target-rate 2000 -o json    # open loop at 2000/s"})
+            "  kvctl bench put --clients 16 --target-rate 2000 -o json    # open loop at 2000/s",
+            "  kvctl bench watch --watchers 100 --clients 4 --requests 2000  # 200,000 deliveries"})
 public final class BenchCommand implements java.util.concurrent.Callable<Integer> {
     /** Workers share the client's write lanes, one each, and a client allows at most 1024. */
     private static final int CLIENTS_MAX = 1024;
@@ -48,16 +53,20 @@ public final class BenchCommand implements java.util.concurrent.Callable<Integer
     private static final int VALUE_BYTES_MAX = 1 << 20;
     /** Keys written at once when filling the key space for get. */
     private static final int FILL_BATCH = 64;
+    /** Watches per bench: each is a listener and a server-side watch; 10,000 is what WatchBench measured. */
+    private static final int WATCHERS_MAX = 10_000;
 
-    enum Kind { put, get, lock }
+    enum Kind { put, get, lock, watch }
 
     enum Format { text, json }
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "put|get|lock", description = "What to send: put (overwrites), get, or "
-            + "lock (uncontended acquire+release, then handoff latency among --waiters; see LockBench).")
+    @Parameters(index = "0", paramLabel = "put|get|lock|watch",
+            description = "What to measure: put (overwrites), get, lock (uncontended acquire+release, then handoff "
+                    + "latency among --waiters; see LockBench), or watch (delivery of puts to --watchers watches: "
+                    + "latency from send to delivery, throughput in delivered events/s).")
     Kind kind;
     @Option(names = "--endpoints", paramLabel = "HOST:PORT[,...]",
             defaultValue = "${env:KVCTL_ENDPOINTS:-127.0.0.1:7379}",
@@ -94,6 +103,9 @@ public final class BenchCommand implements java.util.concurrent.Callable<Integer
             description = "Open loop: requests per second over all clients, latency from each request's intended "
                     + "start (0, the default: closed loop).")
     double targetRate;
+    @Option(names = "--watchers", paramLabel = "N", defaultValue = "10",
+            description = "watch: SUBTREE watches on --prefix, spread over --connections (default: ${DEFAULT-VALUE}).")
+    int watchers;
     @Option(names = "--serializable", description = "get: read the contacted member's state (may be stale).")
     boolean serializable;
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s",
@@ -142,13 +154,22 @@ public final class BenchCommand implements java.util.concurrent.Callable<Integer
                         .writeLanes(Math.max(1, lanesPerConnection)).build());
             }
             prepare(kvs.get(0), keys, value);
+            if (kind == Kind.watch) {
+                return watch(endpointList, kvs, keys, measuredMax);
+            }
             LoadGenerator.Workload workload = kind == Kind.put ? LoadGenerator.Workload.PUT
                     : serializable ? LoadGenerator.Workload.GET_SERIALIZABLE : LoadGenerator.Workload.GET_LINEARIZABLE;
             LoadGenerator load = new LoadGenerator(workload, kvs, keys, value, timer);
             if (warmup > 0) {
                 load.run(clients, warmup, targetRate, measuredMax.toNanos());
             }
+            io.kvstore.cli.Progress progress = io.kvstore.cli.Progress.start(spec.commandLine().getErr(),
+                    "requests", requests);
+            java.util.concurrent.ScheduledFuture<?> redraw = timer.scheduleAtFixedRate(
+                    () -> progress.update(load.completed()), 200, 200, java.util.concurrent.TimeUnit.MILLISECONDS);
             LoadGenerator.PhaseResult result = load.run(clients, requests, targetRate, measuredMax.toNanos());
+            redraw.cancel(false);
+            progress.finish(load.completed());
             BenchReport report = new BenchReport(kind.name(), endpointList, clients, connections, valueBytes,
                     keySpace, kind == Kind.get && serializable ? "serializable" : "linearizable", targetRate, warmup,
                     requests, result);
@@ -164,6 +185,28 @@ public final class BenchCommand implements java.util.concurrent.Callable<Integer
             kvs.forEach(KvClient::close);
             timer.shutdownNow();
         }
+    }
+
+    /** bench watch: see {@link WatchLoad}; reported with the same report, counting deliveries. */
+    private int watch(List<String> endpointList, List<KvClient> kvs, List<String> keys, Duration measuredMax)
+            throws InterruptedException {
+        check(targetRate == 0, "--target-rate applies to put and get only");
+        check(watchers >= 1 && watchers <= WATCHERS_MAX, "--watchers must be in [1, " + WATCHERS_MAX + "]");
+        WatchLoad load = new WatchLoad(kvs, keys, valueBytes);
+        if (warmup > 0) {
+            load.run(prefix, watchers, clients, warmup, measuredMax.toNanos(), n -> { });
+        }
+        io.kvstore.cli.Progress progress = io.kvstore.cli.Progress.start(
+                spec.commandLine().getErr(), "delivered", requests * watchers);
+        LoadGenerator.PhaseResult result = load.run(prefix, watchers, clients, requests, measuredMax.toNanos(),
+                progress::update);
+        progress.finish(result.ok());
+        BenchReport report = new BenchReport("watch", endpointList, clients, connections, valueBytes, keySpace,
+                watchers + " watchers, " + requests + " writes", 0, warmup, requests * watchers, result);
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(format == Format.json ? report.json() + "\n" : report.text());
+        out.flush();
+        return result.errors() == 0 && result.unsent() == 0 ? 0 : 1;
     }
 
     private void validate() {

@@ -45,6 +45,14 @@ final class LoadGenerator {
     private final List<String> keys;
     private final byte[] value;
     private final ScheduledExecutorService timer;
+    /** The running phase, for {@link #completed()} (progress display); written by the thread calling run. */
+    private volatile Phase current;
+
+    /** Requests of the running (or last) phase that completed, successfully or not; any thread. */
+    long completed() {
+        Phase phase = current;
+        return phase == null ? 0 : phase.ok.sum() + phase.errors.sum();
+    }
 
     /**
      * @param clients one per connection; worker i uses {@code clients.get(i % size)}
@@ -80,6 +88,7 @@ final class LoadGenerator {
     PhaseResult run(int workers, long requests, double targetRatePerSecond, long durationNanos)
             throws InterruptedException {
         Phase phase = new Phase(requests, targetRatePerSecond, durationNanos, workers);
+        current = phase;
         for (int i = 0; i < workers; i++) {
             new Worker(phase, clients.get(i % clients.size()), new Random(i)).next();
         }

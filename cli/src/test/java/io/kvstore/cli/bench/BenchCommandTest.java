@@ -89,6 +89,23 @@ class BenchCommandTest {
     }
 
     @Test
+    void watchCountsEveryDeliveryToEveryWatcher() {
+        Run run = kvctl("bench", "watch", "--endpoints", endpoint, "--watchers", "3", "--clients", "2",
+                "--requests", "20", "--key-space", "4", "--value-size", "8", "--prefix", "/bt/watch", "-o", "json");
+        assertEquals(0, run.code(), run.err());
+        String json = run.out().trim();
+        // 20 writes seen by 3 watchers: 60 deliveries, each with a latency.
+        for (String field : List.of("\"workload\":\"watch\"", "\"requests\":60", "\"ok\":60", "\"errors\":0",
+                "\"unsent\":0", "\"consistency\":\"3 watchers, 20 writes\"")) {
+            assertTrue(json.contains(field), field + " in " + json);
+        }
+        long bucketed = Pattern.compile("\"count\":(\\d+)").matcher(json).results()
+                .mapToLong(m -> Long.parseLong(m.group(1))).sum();
+        assertEquals(60, bucketed, json);
+        assertEquals(2, kvctl("bench", "watch", "--endpoints", endpoint, "--watchers", "0").code());
+    }
+
+    @Test
     void getJsonReportIsOneObjectWithTheCounts() {
         Run run = kvctl("bench", "get", "--endpoints", endpoint, "--clients", "3", "--connections", "2",
                 "--requests", "30", "--key-space", "7", "-o", "json", "--prefix", "/bt/get");

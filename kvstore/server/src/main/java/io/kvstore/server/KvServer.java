@@ -183,6 +183,9 @@ public final class KvServer implements AutoCloseable {
                     channels, callExecutor, scheduler)) {
                 builder.addService(chain.wrap(service.bindService()));
             }
+            // Online snapshot, version and disk usage for kvctl (io.kvstore.maintenance).
+            builder.addService(chain.wrap(new io.kvstore.maintenance.MaintenanceService(config.name(),
+                    config.clusterId(), store, config.dataDir()).bindService()));
             Server grpc = builder.build().start();
             opened.add(() -> grpc.shutdownNow().awaitTermination(SHUTDOWN_GRACE_MILLIS, TimeUnit.MILLISECONDS));
             HostPort bound = config.clientAddress().withPort(grpc.getPort());

@@ -205,6 +205,29 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         SnapshotFiles.fsyncTree(snapshotDir);
     }
 
+    /**
+     * A RocksDB checkpoint of the current state into {@code target} (which must not exist), for an online backup
+     * (kvctl snapshot save). Any thread: RocksDB checkpoints are point-in-time consistent while writes go on, and
+     * each entry's changes and applied index are one WriteBatch, so the checkpoint holds whole entries up to the
+     * applied index it records (read it with {@link StateCheckpoints#read}). Holds the read lock so a concurrent
+     * snapshot install cannot close RocksDB underneath.
+     */
+    public void checkpoint(Path target) throws IOException {
+        swapLock.readLock().lock();
+        try (Checkpoint checkpoint = Checkpoint.create(db)) {
+            checkpoint.createCheckpoint(target.toString());
+        } catch (RocksDBException e) {
+            throw new IOException("checkpoint of " + dir + " into " + target + " failed", e);
+        } finally {
+            swapLock.readLock().unlock();
+        }
+    }
+
+    /** Bytes of this state machine's directory on disk; a rough figure (files may change while it is summed). */
+    public long diskSizeBytes() {
+        return StateCheckpoints.directoryBytes(dir);
+    }
+
     /** Replaces the state with a snapshot's checkpoint by a directory swap (see "Snapshots" above). Apply thread. */
     @Override
     public void restore(Path snapshotDir, long index) throws IOException {
