@@ -57,7 +57,8 @@ public final class WatchChecker {
         long okWrites = writes.values().stream().filter(w -> w.outcome() == OpType.OK).count();
         if (reference == null) {
             return new Outcome(Validity.UNKNOWN, "no committed history was read back after the run (the cluster did "
-                    + "not answer), so the watchers cannot be compared with it", null, okWrites + " acknowledged writes, "
+                    + "not answer), so the watchers cannot be compared with it", null, okWrites
+                    + " acknowledged writes, "
                     + watchers.size() + " watchers");
         }
         List<Long> ref = reference.completion().value();

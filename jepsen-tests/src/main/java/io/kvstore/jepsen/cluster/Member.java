@@ -22,7 +22,7 @@ public final class Member {
     /** What the harness did to the process last. */
     public enum State { DOWN, RUNNING, PAUSED }
 
-    /** Each member logs only its own raft: kvstore "member n1 became leader at term 3", etcd "... became leader at term 3". */
+    /** A member logs only its own raft: kvstore "member n1 became leader at term 3", etcd "... at term 3". */
     private static final Pattern LEADER = Pattern.compile("became leader at term (\\d+)");
 
     private final int index;

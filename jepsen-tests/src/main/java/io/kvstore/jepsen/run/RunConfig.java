@@ -51,7 +51,8 @@ public record RunConfig(String workload, List<String> nemeses, int members, Dura
 
     /** A one-line summary for titles. */
     public String title() {
-        return (target.equals("kvstore") ? "" : target + " ") + workload + (staleReads ? " (stale reads)" : "") + ", nemesis "
+        return (target.equals("kvstore") ? "" : target + " ") + workload + (staleReads ? " (stale reads)" : "")
+                + ", nemesis "
                 + (nemeses.isEmpty() ? "none" : String.join("+", nemeses)) + ", " + members + " members, "
                 + time.toSeconds() + " s, " + concurrency + " clients";
     }

@@ -318,7 +318,8 @@ public final class EtcdClient implements StoreClient {
                     sink.changes(List.copyOf(batch));
                     batch.clear();
                 }
-                batch.add(new Change(rev, unb64((String) kv.get("key")), Long.parseLong(unb64((String) kv.get("value")))));
+                batch.add(new Change(rev, unb64((String) kv.get("key")),
+                        Long.parseLong(unb64((String) kv.get("value")))));
                 next = rev + 1;
             }
             if (!batch.isEmpty()) {
