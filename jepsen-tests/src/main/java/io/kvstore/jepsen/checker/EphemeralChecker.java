@@ -3,11 +3,9 @@ package io.kvstore.jepsen.checker;
 import io.kvstore.jepsen.history.Call;
 import io.kvstore.jepsen.history.Fn;
 import io.kvstore.jepsen.history.History;
-import io.kvstore.jepsen.history.Op;
 import io.kvstore.jepsen.history.OpType;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -125,17 +123,6 @@ public final class EphemeralChecker {
     }
 
     private static Outcome invalid(String explanation, Call... involved) {
-        List<Op> ops = new ArrayList<>();
-        for (Call c : involved) {
-            if (c == null) {
-                continue;
-            }
-            ops.add(c.invoke());
-            if (c.completion() != null) {
-                ops.add(c.completion());
-            }
-        }
-        ops.sort(Comparator.comparingLong(Op::index));
-        return new Outcome(Validity.FALSE, explanation, History.renumbered(ops.stream().distinct().toList()), "");
+        return Outcome.invalid(explanation, java.util.Arrays.asList(involved));
     }
 }

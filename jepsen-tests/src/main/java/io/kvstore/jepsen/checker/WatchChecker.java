@@ -3,10 +3,8 @@ package io.kvstore.jepsen.checker;
 import io.kvstore.jepsen.history.Call;
 import io.kvstore.jepsen.history.Fn;
 import io.kvstore.jepsen.history.History;
-import io.kvstore.jepsen.history.Op;
 import io.kvstore.jepsen.history.OpType;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -196,14 +194,6 @@ public final class WatchChecker {
     }
 
     private static Outcome invalid(String explanation, List<Call> involved) {
-        List<Op> ops = new ArrayList<>();
-        for (Call c : involved) {
-            ops.add(c.invoke());
-            if (c.completion() != null) {
-                ops.add(c.completion());
-            }
-        }
-        ops.sort(Comparator.comparingLong(Op::index));
-        return new Outcome(Validity.FALSE, explanation, History.renumbered(ops), "");
+        return Outcome.invalid(explanation, involved);
     }
 }

@@ -4,15 +4,12 @@ import io.kvstore.jepsen.cluster.Cluster;
 import io.kvstore.jepsen.cluster.Member;
 import io.kvstore.jepsen.nemesis.MembershipChanger;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Membership changes through kvstore's ClusterAdmin, run as {@link io.kvstore.jepsen.workload.AdminMain} in the
@@ -35,10 +32,9 @@ final class AdminMembership implements MembershipChanger {
 
     @Override
     public void wipe(Member m) {
-        try (Stream<Path> paths = Files.walk(m.dataDir())) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | UncheckedIOException e) {
-            throw new IllegalStateException("cannot wipe " + m.dataDir() + ": " + e, e);
+        Runner.deleteTree(m.dataDir());
+        if (Files.exists(m.dataDir())) {
+            throw new IllegalStateException("cannot wipe " + m.dataDir() + " (see the log)");
         }
     }
 

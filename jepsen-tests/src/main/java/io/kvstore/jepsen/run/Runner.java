@@ -250,7 +250,8 @@ public final class Runner {
         }
     }
 
-    private static void deleteTree(Path dir) {
+    /** Deletes {@code dir} and everything below it; logs (never throws) what it could not delete. */
+    static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

@@ -137,8 +137,8 @@ final class WatchWorkload implements StoreWorkload {
         LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
         List<Long> pairs = new ArrayList<>();
         long deadline = System.nanoTime() + SetWorkload.FINAL_READ_DEADLINE.toNanos();
-        try (StoreClient client = stores.open(endpoints, Duration.ofSeconds(3), Duration.ofSeconds(10));
-             StoreClient.Handle h = client.watch(PREFIX, 1, sinkInto(queue))) {
+        try (StoreClient client = stores.open(endpoints, Duration.ofSeconds(3), Duration.ofSeconds(10))) {
+            StoreClient.Handle watch = client.watch(PREFIX, 1, sinkInto(queue));
             long last = 0;
             while (last < upTo && System.nanoTime() < deadline) { // bounded by the deadline
                 Object o = queue.poll(100, TimeUnit.MILLISECONDS);
@@ -152,6 +152,7 @@ final class WatchWorkload implements StoreWorkload {
                     last = c.revision();
                 }
             }
+            watch.close();
             if (last < upTo) {
                 recorder.fail(process, "the history watch reached revision " + last + " of " + upTo);
                 return;
