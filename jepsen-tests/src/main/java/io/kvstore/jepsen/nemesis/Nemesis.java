@@ -83,6 +83,7 @@ public final class Nemesis {
         // Round robin from a seeded order, so a short run still gets every enabled kind once; the variant of each
         // fault (which shape, which members) is drawn at random.
         java.util.Collections.shuffle(kinds, random);
+        skipUnsupported();
         int round = 0;
         try {
             while (!kinds.isEmpty()) { // each round takes at least `quiet`, so this ends by `end`
@@ -100,20 +101,27 @@ public final class Nemesis {
         }
     }
 
+    /** Records each kind the target cannot take once, as skipped with the reason, and leaves it out of the rotation. */
+    private void skipUnsupported() {
+        for (String kind : List.copyOf(kinds)) {
+            String unsupported = cluster.target().unsupportedNemesis(kind);
+            if (unsupported == null && kind.equals("member") && membership == null) {
+                unsupported = "no membership changer configured";
+            }
+            if (unsupported != null) {
+                kinds.remove(kind);
+                long now = clockNanos.getAsLong();
+                LOG.info("nemesis: {} skipped: {}", kind, unsupported);
+                synchronized (this) {
+                    faults.add(new Fault(kind, "skipped", List.of(), now, now, unsupported));
+                }
+            }
+        }
+    }
+
     private void inject(String kind) throws InterruptedException {
         long start = clockNanos.getAsLong();
         LOG.info("nemesis: {} starting", kind);
-        String unsupported = cluster.target().unsupportedNemesis(kind);
-        if (unsupported == null && kind.equals("member") && membership == null) {
-            unsupported = "no membership changer configured";
-        }
-        if (unsupported != null) {
-            kinds.remove(kind); // say so once in the timeline, then leave it out of the rotation
-            synchronized (this) {
-                faults.add(new Fault(kind, "skipped", List.of(), start, start, unsupported));
-            }
-            return;
-        }
         Fault f = switch (kind) {
             case "partition" -> partition(start);
             case "kill" -> kill(start);

@@ -32,7 +32,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code create_revision == 0}. Ephemeral keys are bound to a lease kept alive by a thread of this client.
  *
  * <p>Endpoints are tried in order, moving on only when the connection is refused (nothing was sent, so the call
- * can be repeated safely) until the retry deadline; any other failure ends the call (unknown outcome for writes).
+ * can be repeated safely) until the retry deadline; any other failure ends the call (unknown outcome for writes)
+ * and makes the next call start at the next endpoint, so a client (or a lease's keepalives) stuck on a member cut
+ * off from the leader moves on, as etcd's own clients do.
  */
 public final class EtcdClient implements StoreClient {
     private final List<String> endpoints;
@@ -133,15 +135,19 @@ public final class EtcdClient implements StoreClient {
             throw new StoreException(true, "no lease granted: " + g, null);
         }
         txn(key, "\"target\":\"CREATE\",\"create_revision\":\"0\"", value, lease, "EXISTS");
+        // Every TTL/3, as etcd's clientv3 does; after a failure again at once on the next member (post() moved on),
+        // so one member that is paused or cut off costs one request timeout, not the lease.
         Thread keeper = new Thread(() -> {
+            long interval = Math.max(100, ttl.toMillis() / 3);
             while (!Thread.currentThread().isInterrupted()) { // ends when the handle is closed
                 try {
-                    Thread.sleep(Math.max(100, ttl.toMillis() / 3));
+                    Thread.sleep(interval);
                     post("/v3/lease/keepalive", "{\"ID\":\"" + lease + "\"}");
+                    interval = Math.max(100, ttl.toMillis() / 3);
                 } catch (InterruptedException e) {
                     return;
                 } catch (RuntimeException e) {
-                    // retried at the next tick; the lease lives on the server until its TTL
+                    interval = 50; // the lease lives on the server until its TTL: retry soon elsewhere
                 }
             }
         }, "etcd-lease " + lease);
@@ -185,8 +191,10 @@ public final class EtcdClient implements StoreClient {
                 }
                 pause(attempt >= endpoints.size() ? 100 : 0);
             } catch (HttpTimeoutException timeout) {
+                preferred = (e + 1) % endpoints.size(); // a member cut off from the leader: try the next one next
                 throw new StoreException(false, "timeout", timeout);
             } catch (IOException io) {
+                preferred = (e + 1) % endpoints.size();
                 throw new StoreException(false, io.getClass().getSimpleName(), io);
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();

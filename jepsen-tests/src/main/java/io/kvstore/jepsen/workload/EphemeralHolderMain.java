@@ -27,7 +27,8 @@ public final class EphemeralHolderMain {
             System.exit(2);
         }
         StoreWorkload.Stores stores = new StoreWorkload.Stores(args[0]);
-        StoreClient client = stores.open(Arrays.asList(args[1].split(",")), Duration.ofSeconds(2),
+        // A short request timeout: a keepalive stuck on a paused or cut-off member must move on well within the TTL.
+        StoreClient client = stores.open(Arrays.asList(args[1].split(",")), Duration.ofMillis(800),
                 Duration.ofSeconds(8));
         try {
             client.ephemeral(args[2], Long.parseLong(args[3]), Duration.ofMillis(Long.parseLong(args[4])));

@@ -27,8 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
 final class WatchWorkload implements StoreWorkload {
     static final String PREFIX = "/jepsen/w";
     static final int KEYS = 3;
-    /** Watcher processes are numbered from here, apart from the writers (whose ids grow after each INFO). */
-    static final int WATCHER_BASE = 1_000_000;
+    /**
+     * Watchers and the final readers are numbered from concurrency × this, apart from the writers (whose ids grow by
+     * the concurrency after each INFO); a multiple of the concurrency, so watcher w keeps lane writers + w in the
+     * report's one-lane-per-client timeline.
+     */
+    static final int WATCHER_BASE_FACTOR = 100_000;
     /** How long watchers may take, after the run, to deliver the whole committed history. */
     static final Duration CATCH_UP = Duration.ofSeconds(30);
     private static final long CHUNK_NANOS = 1_000_000_000L;
@@ -47,8 +51,9 @@ final class WatchWorkload implements StoreWorkload {
                 clients.add(stores.open(StoreWorkload.rotated(endpoints, m)));
             }
             long end = System.nanoTime() + time.toNanos();
+            int base = concurrency * WATCHER_BASE_FACTOR;
             for (int w = 0; w < watchers; w++) {
-                WatcherProcess p = new WatcherProcess(WATCHER_BASE + w, recorder);
+                WatcherProcess p = new WatcherProcess(base + writers + w, recorder);
                 // Each watcher on its own client, starting at member w mod n, so watchers sit on different members
                 StoreClient c = stores.open(StoreWorkload.rotated(endpoints, w % endpoints.size()));
                 clients.add(c);
@@ -72,9 +77,9 @@ final class WatchWorkload implements StoreWorkload {
             for (Thread t : threads) {
                 t.join(time.plus(Workload.RETRY_DEADLINE).plusSeconds(30).toMillis());
             }
-            long finalRevision = finalReads(stores, endpoints, recorder, WATCHER_BASE - 1);
+            long finalRevision = finalReads(stores, endpoints, recorder, base + concurrency);
             if (finalRevision > 0) {
-                readHistory(stores, endpoints, recorder, WATCHER_BASE - 2, finalRevision);
+                readHistory(stores, endpoints, recorder, base + concurrency + 1, finalRevision);
             }
             long catchUp = System.nanoTime() + CATCH_UP.toNanos();
             for (WatcherProcess p : watching) {
