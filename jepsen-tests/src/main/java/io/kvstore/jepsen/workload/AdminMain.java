@@ -37,7 +37,18 @@ public final class AdminMain {
             ClusterAdmin admin = kv.cluster();
             String name = args[2];
             if (args[1].equals("remove")) {
-                System.out.println("removed " + name + "; members now " + names(admin.remove(name)));
+                try {
+                    System.out.println("removed " + name + "; members now " + names(admin.remove(name)));
+                } catch (KvException e) {
+                    // A remove retried after its first attempt was applied (the answer was lost, for example when
+                    // the removed member led and handed over) fails with MEMBER_NOT_FOUND: ask what happened.
+                    List<ClusterMember> now = admin.members();
+                    if (now.stream().anyMatch(m -> m.name().equals(name))) {
+                        throw e;
+                    }
+                    System.out.println("removed " + name + " (the call ended with " + e.getClass().getSimpleName()
+                            + ", the membership shows it gone); members now " + names(now));
+                }
             } else if (args[1].equals("readd") && args.length == 4) {
                 admin.addLearner(name, args[3]);
                 long start = System.nanoTime();

@@ -36,6 +36,8 @@ final class WatchWorkload implements StoreWorkload {
     /** How long watchers may take, after the run, to deliver the whole committed history. */
     static final Duration CATCH_UP = Duration.ofSeconds(30);
     private static final long CHUNK_NANOS = 1_000_000_000L;
+    /** The reference watch moves to the next member after this long without a new revision. */
+    private static final Duration REFERENCE_STALL = Duration.ofSeconds(10);
 
     private final AtomicLong nextValue = new AtomicLong(1);
 
@@ -135,35 +137,61 @@ final class WatchWorkload implements StoreWorkload {
         return newest;
     }
 
-    /** A fresh watch from revision 1 until it delivered {@code upTo}: the committed history of the prefix. */
+    /**
+     * A fresh watch from revision 1 until it delivered {@code upTo}: the committed history of the prefix. The
+     * reference must not depend on one member: it watches one member at a time, and a member that delivers nothing
+     * new for {@link #REFERENCE_STALL} (a removed member that still runs stays silent; a member that just joined
+     * empty may too) or ends the watch is left for the next one, starting again from revision 1.
+     */
     private static void readHistory(Stores stores, List<String> endpoints, HistoryRecorder recorder, int process,
                                     long upTo) throws InterruptedException {
         recorder.invoke(process, Fn.READ_HISTORY, PREFIX, 1);
-        LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-        List<Long> pairs = new ArrayList<>();
         long deadline = System.nanoTime() + SetWorkload.FINAL_READ_DEADLINE.toNanos();
-        try (StoreClient client = stores.open(endpoints, Duration.ofSeconds(3), Duration.ofSeconds(10))) {
-            StoreClient.Handle watch = client.watch(PREFIX, 1, sinkInto(queue));
-            long last = 0;
-            while (last < upTo && System.nanoTime() < deadline) { // bounded by the deadline
-                Object o = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (o instanceof String reason) {
-                    recorder.fail(process, reason);
-                    return;
-                }
-                if (o instanceof Change c) {
-                    pairs.add(c.revision());
-                    pairs.add(c.value());
-                    last = c.revision();
-                }
-            }
-            watch.close();
-            if (last < upTo) {
-                recorder.fail(process, "the history watch reached revision " + last + " of " + upTo);
+        StringBuilder tried = new StringBuilder();
+        for (int e = 0; System.nanoTime() < deadline; e = (e + 1) % endpoints.size()) { // bounded by the deadline
+            List<Long> pairs = new ArrayList<>();
+            String outcome = watchOne(stores, endpoints.get(e), upTo, deadline, pairs);
+            if (outcome == null) {
+                recorder.ok(process, pairs.stream().mapToLong(Long::longValue).toArray());
                 return;
             }
+            tried.append(endpoints.get(e)).append(": ").append(outcome).append("; ");
         }
-        recorder.ok(process, pairs.stream().mapToLong(Long::longValue).toArray());
+        recorder.fail(process, "no member delivered the history up to revision " + upTo + ": " + tried);
+    }
+
+    /** Null when the member at {@code endpoint} delivered revisions 1..upTo into {@code pairs}, else why not. */
+    private static String watchOne(Stores stores, String endpoint, long upTo, long deadline, List<Long> pairs)
+            throws InterruptedException {
+        LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+        try (StoreClient client = stores.open(List.of(endpoint), Duration.ofSeconds(3), Duration.ofSeconds(10))) {
+            StoreClient.Handle watch = client.watch(PREFIX, 1, sinkInto(queue));
+            try {
+                long last = 0;
+                long progressAt = System.nanoTime();
+                while (last < upTo) { // bounded by the deadline and the stall limit
+                    if (System.nanoTime() - deadline > 0) {
+                        return "deadline, at revision " + last;
+                    }
+                    if (System.nanoTime() - progressAt > REFERENCE_STALL.toNanos()) {
+                        return "no progress for " + REFERENCE_STALL.toSeconds() + " s at revision " + last;
+                    }
+                    Object o = queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (o instanceof String reason) {
+                        return reason;
+                    }
+                    if (o instanceof Change c) {
+                        pairs.add(c.revision());
+                        pairs.add(c.value());
+                        last = c.revision();
+                        progressAt = System.nanoTime();
+                    }
+                }
+                return null;
+            } finally {
+                watch.close();
+            }
+        }
     }
 
     /** A sink that queues changes, and the end reason as a String. */
