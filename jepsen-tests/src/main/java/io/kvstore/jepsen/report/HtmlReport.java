@@ -87,8 +87,11 @@ public final class HtmlReport {
                 h.append("<pre>").append(esc(v.explanation())).append("</pre>");
             }
             if (v.counterexample() != null) {
-                h.append("<p>Smallest failing sub-history found (").append(v.counterexample().calls().size())
-                        .append(" operations; fails on its own):</p><table><tr><th>process</th><th>op</th><th>key</th>"
+                h.append(v.checker().equals("linearizable") ? "<p>Smallest failing sub-history found ("
+                                : "<p>The operations the explanation names (").append(v.counterexample().calls().size())
+                        .append(v.checker().equals("linearizable") ? " operations; fails on its own):</p>"
+                                : " operations):</p>")
+                        .append("<table><tr><th>process</th><th>op</th><th>key</th>"
                                 + "<th>value</th><th>outcome</th><th>invoked s</th><th>completed s</th></tr>");
                 for (Call c : v.counterexample().calls()) {
                     h.append("<tr><td>p").append(c.invoke().process()).append("</td><td>").append(c.invoke().f())
