@@ -3,11 +3,11 @@ package io.kvstore.jepsen.run;
 import io.kvstore.jepsen.checker.CheckResult;
 import io.kvstore.jepsen.checker.EphemeralChecker;
 import io.kvstore.jepsen.checker.Outcome;
-import io.kvstore.jepsen.checker.WatchChecker;
 import io.kvstore.jepsen.checker.LinearizabilityChecker;
 import io.kvstore.jepsen.checker.SetChecker;
 import io.kvstore.jepsen.checker.SetResult;
 import io.kvstore.jepsen.checker.Validity;
+import io.kvstore.jepsen.checker.WatchChecker;
 import io.kvstore.jepsen.cluster.Cluster;
 import io.kvstore.jepsen.cluster.LoopbackNetwork;
 import io.kvstore.jepsen.cluster.NamespaceNetwork;
@@ -60,7 +60,8 @@ public final class Runner {
 
     /**
      * Null when this run can go ahead here, else why not and what to do instead. Namespaces need root and
-     * iproute2; the loopback fallback needs nothing; targets other than kvstore are not built.
+     * iproute2; the loopback fallback needs nothing but cannot shape traffic, nor partition etcd; etcd needs its
+     * binary.
      */
     public static String unavailableReason(RunConfig config) {
         String targetReason = Target.named(config.target(), config.serverClasspath()).unavailableReason();
