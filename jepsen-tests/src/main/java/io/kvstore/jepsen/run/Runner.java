@@ -2,8 +2,8 @@ package io.kvstore.jepsen.run;
 
 import io.kvstore.jepsen.checker.CheckResult;
 import io.kvstore.jepsen.checker.EphemeralChecker;
-import io.kvstore.jepsen.checker.Outcome;
 import io.kvstore.jepsen.checker.LinearizabilityChecker;
+import io.kvstore.jepsen.checker.Outcome;
 import io.kvstore.jepsen.checker.SetChecker;
 import io.kvstore.jepsen.checker.SetResult;
 import io.kvstore.jepsen.checker.Validity;
