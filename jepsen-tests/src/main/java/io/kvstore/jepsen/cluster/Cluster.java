@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.StringJoiner;
 
 /**
  * The members under test: one kvserver process each, placed by a {@link Network}. Members are named n1, n2, ...
@@ -16,6 +15,7 @@ public final class Cluster implements AutoCloseable {
     public static final Duration START_DEADLINE = Duration.ofSeconds(60);
 
     private final Network network;
+    private final Target target;
     private final List<Member> members = new ArrayList<>();
     private final List<String> endpoints = new ArrayList<>();
 
@@ -25,24 +25,40 @@ public final class Cluster implements AutoCloseable {
      * @param logDir each member logs to logDir/n1.log, ...
      */
     public Cluster(Network network, int size, String serverClasspath, Path dataRoot, Path logDir) {
+        this(network, new KvstoreTarget(serverClasspath), size, dataRoot, logDir);
+    }
+
+    /**
+     * @param target what the members run (kvstore or etcd)
+     * @param dataRoot each member stores under dataRoot/n1, ...
+     * @param logDir each member logs to logDir/n1.log, ...
+     */
+    public Cluster(Network network, Target target, int size, Path dataRoot, Path logDir) {
         this.network = network;
-        StringJoiner cluster = new StringJoiner(",");
+        this.target = target;
         for (int m = 0; m < size; m++) {
-            cluster.add("n" + (m + 1) + "=" + network.peerAddress(m));
             endpoints.add(network.clientAddress(m));
         }
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         for (int m = 0; m < size; m++) {
             String name = "n" + (m + 1);
-            List<String> cmd = new ArrayList<>(network.memberPrefix(m));
-            // Small heaps and the serial collector: five members and a workload share two cores here.
-            cmd.addAll(List.of(javaBin, "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-XX:+ExitOnOutOfMemoryError", "-cp", serverClasspath, "io.kvstore.server.KvServer",
-                    "--name", name, "--data-dir", dataRoot.resolve(name).toString(),
-                    "--client-addr", network.clientAddress(m), "--peer-addr", network.peerAddress(m),
-                    "--cluster", cluster.toString(), "--cluster-id", "jepsen"));
-            members.add(new Member(m, dataRoot.resolve(name), logDir.resolve(name + ".log"), cmd));
+            members.add(new Member(m, dataRoot.resolve(name), logDir.resolve(name + ".log"),
+                    command(m, false, dataRoot.resolve(name)), target.readyLine(name)));
         }
+    }
+
+    private List<String> command(int m, boolean join, Path dataDir) {
+        List<String> cmd = new ArrayList<>(network.memberPrefix(m));
+        cmd.addAll(target.command(network, m, endpoints.size(), dataDir, join));
+        return cmd;
+    }
+
+    /** From now on, member {@code m} starts as one that joins a running cluster (after a remove and re-add). */
+    public void useJoinCommand(Member m) {
+        m.replaceCommand(command(m.index(), true, m.dataDir()));
+    }
+
+    public Target target() {
+        return target;
     }
 
     public List<Member> members() {
@@ -68,9 +84,20 @@ public final class Cluster implements AutoCloseable {
 
     /** Starts every member (all at once, since none can elect alone) and waits until each serves. */
     public void startAll() {
+        List<String> errors = start(members);
+        if (!errors.isEmpty()) {
+            throw new IllegalStateException("members did not start: " + errors);
+        }
+    }
+
+    /**
+     * Starts {@code toStart} in parallel (a member that needs a quorum to report ready, as etcd does, would wait
+     * for the next one otherwise) and waits until each serves; returns the errors, empty when all serve.
+     */
+    public List<String> start(List<Member> toStart) {
         List<Thread> starters = new ArrayList<>();
         List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
-        for (Member m : members) {
+        for (Member m : toStart) {
             Thread t = new Thread(() -> {
                 String error = m.start(START_DEADLINE);
                 if (error != null) {
@@ -88,9 +115,7 @@ public final class Cluster implements AutoCloseable {
                 throw new IllegalStateException("interrupted while starting members", e);
             }
         }
-        if (!errors.isEmpty()) {
-            throw new IllegalStateException("members did not start: " + errors);
-        }
+        return List.copyOf(errors);
     }
 
     /**

@@ -22,22 +22,30 @@ public final class Member {
     /** What the harness did to the process last. */
     public enum State { DOWN, RUNNING, PAUSED }
 
-    private static final Pattern LEADER = Pattern.compile("member (\\S+) became leader at term (\\d+)");
+    /** A member logs only its own raft: kvstore "member n1 became leader at term 3", etcd "... at term 3". */
+    private static final Pattern LEADER = Pattern.compile("became leader at term (\\d+)");
 
     private final int index;
     private final String name;
     private final Path dataDir;
     private final Path logFile;
-    private final List<String> command;
+    private final String readyLine;
+    private List<String> command;
     private Process process;
     private State state = State.DOWN;
 
-    Member(int index, Path dataDir, Path logFile, List<String> command) {
+    Member(int index, Path dataDir, Path logFile, List<String> command, String readyLine) {
         this.index = index;
         this.name = "n" + (index + 1);
         this.dataDir = dataDir;
         this.logFile = logFile;
         this.command = List.copyOf(command);
+        this.readyLine = readyLine;
+    }
+
+    /** Replaces the command for the next starts (a member re-added to the cluster starts with --join from now on). */
+    public synchronized void replaceCommand(List<String> newCommand) {
+        this.command = List.copyOf(newCommand);
     }
 
     public int index() {
@@ -62,7 +70,7 @@ public final class Member {
     }
 
     /**
-     * Starts the process and waits until it prints "kvserver &lt;name&gt; serving clients on". Returns null when it
+     * Starts the process and waits until it prints its target's ready line. Returns null when it
      * serves, else why not (it exited, with its code and the log's last lines, or the deadline passed).
      */
     public synchronized String start(Duration deadline) {
@@ -78,7 +86,7 @@ public final class Member {
                     .redirectInput(ProcessBuilder.Redirect.PIPE)
                     .start();
             state = State.RUNNING;
-            String ready = "kvserver " + name + " serving clients on";
+            String ready = readyLine;
             long until = System.nanoTime() + deadline.toNanos();
             while (System.nanoTime() < until) { // bounded by the deadline
                 if (logSince(offset).contains(ready)) {
@@ -178,7 +186,7 @@ public final class Member {
             for (String line : Files.readAllLines(logFile, StandardCharsets.UTF_8)) {
                 Matcher m = LEADER.matcher(line);
                 if (m.find()) {
-                    best = Math.max(best, Long.parseLong(m.group(2)));
+                    best = Math.max(best, Long.parseLong(m.group(1)));
                 }
             }
         } catch (IOException | UncheckedIOException e) {

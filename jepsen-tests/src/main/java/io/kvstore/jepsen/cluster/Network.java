@@ -24,6 +24,14 @@ public interface Network extends AutoCloseable {
     /** host:port where member {@code m} listens for raft traffic; the same in every member's --cluster. */
     String peerAddress(int m);
 
+    /**
+     * The address member {@code from} dials to reach member {@code to}'s raft port: {@link #peerAddress} unless the
+     * network puts something on the link (the loopback fallback's per-link proxy).
+     */
+    default String peerAddressSeenBy(int from, int to) {
+        return peerAddress(to);
+    }
+
     /** The command prefix that runs a process as member {@code m} (for example {@code ip netns exec ns}). */
     List<String> memberPrefix(int m);
 

@@ -26,6 +26,18 @@ public record Fn(String name) {
     public static final Fn CAS = new Fn("cas");
     public static final Fn ADD = new Fn("add");
     public static final Fn READ_SET = new Fn("read_set");
+    /** Watch workload: invocation {@code [next revision]}, completion {@code [rev1, v1, rev2, v2, ...]} delivered. */
+    public static final Fn WATCH = new Fn("watch");
+    /** Watch workload: the committed history by a fresh watch from revision 1, as {@code [rev, value]} pairs. */
+    public static final Fn READ_HISTORY = new Fn("read_history");
+    /** Watch workload: a key's value after the run, {@code [value, modRevision]}, or {@code []} when absent. */
+    public static final Fn FINAL_READ = new Fn("final_read");
+    /** Ephemeral workload: a client process creates its key on a session/lease of its own, {@code [client]}. */
+    public static final Fn OPEN = new Fn("open");
+    /** Ephemeral workload: the harness kill -9s a client process, {@code [client]}. */
+    public static final Fn KILL_CLIENT = new Fn("kill_client");
+    /** Ephemeral workload: lists the ephemeral keys; completion: the clients whose key is present. */
+    public static final Fn READ_EPHEMERAL = new Fn("read_ephemeral");
 
     public Fn {
         if (name == null || !NAME.matcher(name).matches()) {

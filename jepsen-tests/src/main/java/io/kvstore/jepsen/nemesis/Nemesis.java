@@ -23,7 +23,7 @@ public final class Nemesis {
     private static final Logger LOG = LoggerFactory.getLogger(Nemesis.class);
 
     /** The kinds the command line accepts. */
-    public static final List<String> KINDS = List.of("partition", "kill", "pause", "netem", "corrupt");
+    public static final List<String> KINDS = List.of("partition", "kill", "pause", "netem", "corrupt", "member");
 
     /**
      * @param quiet between faults, so that the cluster recovers and the history shows both sides
@@ -42,6 +42,7 @@ public final class Nemesis {
     private final Schedule schedule;
     private final List<Fault> faults = new ArrayList<>();
     private final LogCorruptor corruptor;
+    private MembershipChanger membership;
 
     /**
      * @param kinds enabled kinds, from {@link #KINDS}; empty for a run without faults
@@ -65,6 +66,12 @@ public final class Nemesis {
         this.corruptor = new LogCorruptor(random);
     }
 
+    /** Enables the {@code member} kind: how members are removed and re-added (needs the client's network). */
+    public Nemesis withMembership(MembershipChanger changer) {
+        this.membership = changer;
+        return this;
+    }
+
     /** The faults injected so far, in order. */
     public synchronized List<Fault> faults() {
         return List.copyOf(faults);
@@ -76,6 +83,7 @@ public final class Nemesis {
         // Round robin from a seeded order, so a short run still gets every enabled kind once; the variant of each
         // fault (which shape, which members) is drawn at random.
         java.util.Collections.shuffle(kinds, random);
+        skipUnsupported();
         int round = 0;
         try {
             while (!kinds.isEmpty()) { // each round takes at least `quiet`, so this ends by `end`
@@ -93,6 +101,24 @@ public final class Nemesis {
         }
     }
 
+    /** Records each kind the target cannot take once, as skipped with the reason, and leaves it out of the rotation. */
+    private void skipUnsupported() {
+        for (String kind : List.copyOf(kinds)) {
+            String unsupported = cluster.target().unsupportedNemesis(kind);
+            if (unsupported == null && kind.equals("member") && membership == null) {
+                unsupported = "no membership changer configured";
+            }
+            if (unsupported != null) {
+                kinds.remove(kind);
+                long now = clockNanos.getAsLong();
+                LOG.info("nemesis: {} skipped: {}", kind, unsupported);
+                synchronized (this) {
+                    faults.add(new Fault(kind, "skipped", List.of(), now, now, unsupported));
+                }
+            }
+        }
+    }
+
     private void inject(String kind) throws InterruptedException {
         long start = clockNanos.getAsLong();
         LOG.info("nemesis: {} starting", kind);
@@ -102,6 +128,7 @@ public final class Nemesis {
             case "pause" -> pause(start);
             case "netem" -> netem(start);
             case "corrupt" -> corrupt(start);
+            case "member" -> member(start);
             default -> throw new IllegalStateException(kind);
         };
         LOG.info("nemesis: {} {} {} ended{}", f.kind(), f.detail(), f.members(),
@@ -153,11 +180,8 @@ public final class Nemesis {
         }
         Thread.sleep(schedule.hold().toMillis());
         StringBuilder outcome = new StringBuilder();
-        for (Member m : victims) {
-            String error = m.start(Cluster.START_DEADLINE);
-            if (error != null) {
-                outcome.append(error).append("; ");
-            }
+        for (String error : cluster.start(victims)) { // together: etcd reports ready only with a quorum
+            outcome.append(error).append("; ");
         }
         return new Fault("kill", "kill -9 then restart", memberNames(victims), start, clockNanos.getAsLong(),
                 outcome.toString());
@@ -205,6 +229,34 @@ public final class Nemesis {
         return new Fault("corrupt", damage.kind(), List.of(m.name()), start, clockNanos.getAsLong(), outcome);
     }
 
+    /**
+     * Removes a random member from the membership, stops it and wipes its data, then (after the hold) starts it
+     * empty with --join, adds it back as a learner and promotes it once it caught up.
+     */
+    private Fault member(long start) throws InterruptedException {
+        Member m = cluster.member(random.nextInt(cluster.size()));
+        StringBuilder outcome = new StringBuilder();
+        MembershipChanger.Result removed = membership.remove(m);
+        outcome.append(removed.message());
+        if (!removed.ok()) {
+            return new Fault("member", "remove then re-add", List.of(m.name()), start, clockNanos.getAsLong(),
+                    outcome.append("; nothing else changed").toString());
+        }
+        m.stop(java.time.Duration.ofSeconds(5));
+        membership.wipe(m);
+        Thread.sleep(schedule.hold().toMillis());
+        cluster.useJoinCommand(m);
+        String error = m.start(Cluster.START_DEADLINE);
+        if (error != null) {
+            return new Fault("member", "remove then re-add", List.of(m.name()), start, clockNanos.getAsLong(),
+                    outcome.append("; could not start it again: ").append(error).toString());
+        }
+        MembershipChanger.Result added = membership.readd(m);
+        outcome.append("; data wiped; ").append(added.message());
+        return new Fault("member", "remove then re-add", List.of(m.name()), start, clockNanos.getAsLong(),
+                outcome.toString());
+    }
+
     private List<Member> victims(String which) {
         int n = cluster.size();
         return switch (which) {
@@ -226,14 +278,15 @@ public final class Nemesis {
         } catch (RuntimeException e) {
             LOG.warn("nemesis: heal failed", e);
         }
+        List<Member> down = new ArrayList<>();
         for (Member m : cluster.members()) {
             m.resume();
             if (m.state() == Member.State.DOWN) {
-                String error = m.start(Cluster.START_DEADLINE);
-                if (error != null) {
-                    LOG.warn("nemesis: cannot restart {} after the run: {}", m, error);
-                }
+                down.add(m);
             }
+        }
+        for (String error : cluster.start(down)) {
+            LOG.warn("nemesis: cannot restart a member after the run: {}", error);
         }
     }
 

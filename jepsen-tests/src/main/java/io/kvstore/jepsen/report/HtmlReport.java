@@ -81,13 +81,17 @@ public final class HtmlReport {
             String cls = v.valid().name().toLowerCase(Locale.ROOT);
             h.append("<h3>").append(esc(v.checker())).append(": <span class=\"").append(cls).append("\">")
                     .append(v.valid() == Validity.TRUE ? "VALID" : v.valid() == Validity.FALSE ? "INVALID" : "UNKNOWN")
-                    .append("</span></h3><p>").append(esc(v.details())).append("</p>");
+                    .append("</span></h3><p><i>").append(esc(checks(v.checker()))).append("</i></p><p>")
+                    .append(esc(v.details())).append("</p>");
             if (!v.explanation().isEmpty()) {
                 h.append("<pre>").append(esc(v.explanation())).append("</pre>");
             }
             if (v.counterexample() != null) {
-                h.append("<p>Smallest failing sub-history found (").append(v.counterexample().calls().size())
-                        .append(" operations; fails on its own):</p><table><tr><th>process</th><th>op</th><th>key</th>"
+                h.append(v.checker().equals("linearizable") ? "<p>Smallest failing sub-history found ("
+                                : "<p>The operations the explanation names (").append(v.counterexample().calls().size())
+                        .append(v.checker().equals("linearizable") ? " operations; fails on its own):</p>"
+                                : " operations):</p>")
+                        .append("<table><tr><th>process</th><th>op</th><th>key</th>"
                                 + "<th>value</th><th>outcome</th><th>invoked s</th><th>completed s</th></tr>");
                 for (Call c : v.counterexample().calls()) {
                     h.append("<tr><td>p").append(c.invoke().process()).append("</td><td>").append(c.invoke().f())
@@ -101,6 +105,23 @@ public final class HtmlReport {
                 h.append("</table>");
             }
         }
+    }
+
+    /** What a checker asserts, for a reader who does not know the harness. */
+    static String checks(String checker) {
+        return switch (checker) {
+            case "linearizable" -> "Every key behaves like one register: some order of the operations, each taking "
+                    + "effect between its invocation and completion, explains every read.";
+            case "set" -> "Every add acknowledged before the final read is in the final read; nothing is there that "
+                    + "no add attempted.";
+            case "watch" -> "Each watcher's events (a watch operation's value lists revision, value pairs) are the "
+                    + "committed history read back after the run, from revision 1, with no gap, no repeat and "
+                    + "never a lower revision after a higher one, across partitions and reconnects; every watcher "
+                    + "catches up by the end.";
+            case "ephemeral" -> "A killed client's (kill -9) key is gone within its session's TTL plus a grace; a "
+                    + "healthy client's key stays while its session is kept alive, through leader changes.";
+            default -> "";
+        };
     }
 
     /** Invocations of counterexample operations, as "process@timeNanos". */

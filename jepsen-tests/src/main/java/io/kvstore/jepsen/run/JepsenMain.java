@@ -18,8 +18,9 @@ import java.util.List;
  */
 public final class JepsenMain {
     private static final String USAGE = """
-            usage: jepsen-tests/bin/run [--workload register|set|lock] [--nemesis partition,kill,pause,netem,corrupt|none]
-                   [--nodes 5] [--time 60s] [--concurrency 10] [--target kvstore] [--stale-reads]
+            usage: jepsen-tests/bin/run [--workload register|set|watch|ephemeral|lock]
+                   [--nemesis partition,kill,pause,netem,corrupt,member|none]
+                   [--nodes 5] [--time 60s] [--concurrency 10] [--target kvstore|etcd] [--stale-reads]
                    [--fallback-loopback] [--out DIR] [--seed N] [--quiet 3s] [--hold 5s]""";
 
     private JepsenMain() {

@@ -1,14 +1,18 @@
 package io.kvstore.jepsen.run;
 
 import io.kvstore.jepsen.checker.CheckResult;
+import io.kvstore.jepsen.checker.EphemeralChecker;
 import io.kvstore.jepsen.checker.LinearizabilityChecker;
+import io.kvstore.jepsen.checker.Outcome;
 import io.kvstore.jepsen.checker.SetChecker;
 import io.kvstore.jepsen.checker.SetResult;
 import io.kvstore.jepsen.checker.Validity;
+import io.kvstore.jepsen.checker.WatchChecker;
 import io.kvstore.jepsen.cluster.Cluster;
 import io.kvstore.jepsen.cluster.LoopbackNetwork;
 import io.kvstore.jepsen.cluster.NamespaceNetwork;
 import io.kvstore.jepsen.cluster.Network;
+import io.kvstore.jepsen.cluster.Target;
 import io.kvstore.jepsen.history.History;
 import io.kvstore.jepsen.history.OpType;
 import io.kvstore.jepsen.nemesis.Fault;
@@ -56,20 +60,28 @@ public final class Runner {
 
     /**
      * Null when this run can go ahead here, else why not and what to do instead. Namespaces need root and
-     * iproute2; the loopback fallback needs nothing; targets other than kvstore are not built.
+     * iproute2; the loopback fallback needs nothing but cannot shape traffic, nor partition etcd; etcd needs its
+     * binary.
      */
     public static String unavailableReason(RunConfig config) {
-        if (!config.target().equals("kvstore")) {
-            return "target " + config.target() + " is not available: " + EtcdTarget.UNAVAILABLE;
+        String targetReason = Target.named(config.target(), config.serverClasspath()).unavailableReason();
+        if (targetReason != null) {
+            return "target " + config.target() + " is not available: " + targetReason;
         }
         if (config.loopback()) {
-            return config.nemeses().contains("partition") || config.nemeses().contains("netem")
-                    ? "the loopback fallback cannot cut links or shape traffic (no per-link proxy yet): drop "
-                    + "partition and netem from --nemesis, or run with network namespaces" : null;
+            if (config.nemeses().contains("netem")) {
+                return "the loopback fallback cannot shape traffic (tc netem on lo would slow the whole machine): "
+                        + "drop netem from --nemesis, or run with network namespaces";
+            }
+            return config.nemeses().contains("partition") && !config.target().equals("kvstore")
+                    ? "the loopback fallback partitions through per-link TCP proxies, which needs each member to "
+                    + "dial its peers at addresses of its own; etcd derives member ids from one shared "
+                    + "--initial-cluster, so drop partition from --nemesis or run with network namespaces" : null;
         }
         String reason = NamespaceNetwork.unavailableReason();
         return reason == null ? null : reason + ". Run as root with iproute2, or pass --fallback-loopback (members "
-                + "on 127.0.0.1; kill, pause and corrupt work, partitions and netem do not)";
+                + "on 127.0.0.1, partitions by TCP proxies between members; kill, pause and corrupt work, netem "
+                + "does not)";
     }
 
     /** Runs; throws {@link IllegalStateException} when the cluster cannot be set up. */
@@ -84,17 +96,18 @@ public final class Runner {
                 NamespaceNetwork.removeStale();
             }
             network.setUp();
-            cluster = new Cluster(network, config.members(), config.serverClasspath(), out.resolve("data"),
-                    out.resolve("logs"));
+            cluster = new Cluster(network, Target.named(config.target(), config.serverClasspath()),
+                    config.members(), out.resolve("data"), out.resolve("logs"));
             LOG.info("starting {} members on {}", config.members(), network.kind());
             cluster.startAll();
             long origin = System.nanoTime();
             workload = startWorkload(origin);
             Nemesis nemesis = new Nemesis(cluster, config.nemeses(), config.seed(), () -> System.nanoTime() - origin,
-                    new Nemesis.Schedule(config.quiet(), config.hold()));
+                    new Nemesis.Schedule(config.quiet(), config.hold())).withMembership(new AdminMembership(cluster));
             nemesis.run(config.time());
-            // The final read (set) retries for up to 90 s; members restarted by the heal are up by then.
-            if (!workload.waitFor(config.time().toSeconds() + 150, TimeUnit.SECONDS)) {
+            // Final reads retry for up to 90 s (the watch workload's history read and catch-up take up to 120 s
+            // more); members restarted by the heal are up by then.
+            if (!workload.waitFor(config.time().toSeconds() + 270, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the workload did not finish; see " + out.resolve("workload.log"));
             }
             if (workload.exitValue() != 0) {
@@ -120,6 +133,7 @@ public final class Runner {
         cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                 "io.kvstore.jepsen.workload.WorkloadMain", "--workload", config.workload(),
+                "--target", config.target(),
                 "--endpoints", String.join(",", cluster.endpoints()), "--time-ms",
                 Long.toString(config.time().toMillis()), "--concurrency", Integer.toString(config.concurrency()),
                 "--origin-nanos", Long.toString(origin), "--seed", Long.toString(config.seed()),
@@ -146,6 +160,11 @@ public final class Runner {
             verdicts.add(new Verdict("lock", r.valid(), r.explanation(), null, r.grants() + " grants, "
                     + r.fencedWrites() + " fenced writes in token order, " + r.staleRejected()
                     + " writes with released tokens rejected"));
+        } else if (config.workload().equals("watch")) {
+            verdicts.add(verdict("watch", new WatchChecker().check(history)));
+        } else if (config.workload().equals("ephemeral")) {
+            verdicts.add(verdict("ephemeral", new EphemeralChecker(EphemeralChecker.TTL, EphemeralChecker.GRACE)
+                    .check(history)));
         } else {
             SetResult r = new SetChecker("/jepsen/set").check(history);
             verdicts.add(new Verdict("set", r.valid(), r.explanation(), null, r.acknowledgedCount()
@@ -162,6 +181,10 @@ public final class Runner {
         Files.writeString(config.out().resolve("index.html"), HtmlReport.render(config.title(), summary, verdicts,
                 history, faults, config.concurrency()));
         return new Result(valid, verdicts, config.out(), history.calls().size(), faults);
+    }
+
+    private static Verdict verdict(String checker, Outcome o) {
+        return new Verdict(checker, o.valid(), o.explanation(), o.counterexample(), o.details());
     }
 
     private Map<String, Object> summary(History history, List<Fault> faults, Validity valid) {
@@ -234,7 +257,8 @@ public final class Runner {
         }
     }
 
-    private static void deleteTree(Path dir) {
+    /** Deletes {@code dir} and everything below it; logs (never throws) what it could not delete. */
+    static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

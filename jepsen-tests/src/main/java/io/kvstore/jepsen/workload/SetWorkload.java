@@ -1,13 +1,9 @@
 package io.kvstore.jepsen.workload;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
-import io.kvstore.client.CreateOptions;
-import io.kvstore.client.KvAlreadyExistsException;
-import io.kvstore.client.KvClient;
-import io.kvstore.client.ReadConsistency;
 import io.kvstore.jepsen.history.Fn;
 import io.kvstore.jepsen.history.HistoryRecorder;
+import io.kvstore.jepsen.store.StoreClient;
+import io.kvstore.jepsen.store.StoreException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,77 +15,73 @@ import java.util.concurrent.atomic.AtomicLong;
  * answers. Every acknowledged create must be listed. Clients list every member, starting with their own, so adds
  * fail over like a real service's would.
  */
-final class SetWorkload implements Workload {
+final class SetWorkload implements StoreWorkload {
     static final String SET = "/jepsen/set";
     /** The final read waits this long for the healed cluster (members restarting after a kill take a few s). */
-    private static final Duration FINAL_READ_DEADLINE = Duration.ofSeconds(90);
+    static final Duration FINAL_READ_DEADLINE = Duration.ofSeconds(90);
 
     private final AtomicLong nextElement = new AtomicLong(1);
 
     @Override
-    public KvClient client(List<String> endpoints, int member) {
-        List<String> rotated = new ArrayList<>(endpoints.subList(member, endpoints.size()));
-        rotated.addAll(endpoints.subList(0, member));
-        return KvClient.builder().endpoints(rotated).requestTimeout(REQUEST_TIMEOUT).retryDeadline(RETRY_DEADLINE)
-                .build();
-    }
-
-    @Override
-    public void run(List<KvClient> clients, List<String> endpoints, HistoryRecorder recorder, int concurrency,
+    public void run(Stores stores, List<String> endpoints, HistoryRecorder recorder, int concurrency,
                     Duration time, long seed) throws InterruptedException {
-        long end = System.nanoTime() + time.toNanos();
-        List<Thread> threads = new ArrayList<>();
-        int[] lastProcess = new int[concurrency];
-        for (int t = 0; t < concurrency; t++) {
-            int first = t;
-            KvClient client = clients.get(t % clients.size());
-            Thread thread = new Thread(() -> {
-                int process = first;
-                while (System.nanoTime() < end) { // bounded by the run's time
-                    process = add(client, recorder, process, concurrency);
-                }
-                lastProcess[first] = process;
-            }, "process-" + t);
-            thread.start();
-            threads.add(thread);
+        List<StoreClient> clients = new ArrayList<>();
+        try {
+            for (int m = 0; m < endpoints.size(); m++) {
+                clients.add(stores.open(StoreWorkload.rotated(endpoints, m)));
+            }
+            long end = System.nanoTime() + time.toNanos();
+            List<Thread> threads = new ArrayList<>();
+            int[] lastProcess = new int[concurrency];
+            for (int t = 0; t < concurrency; t++) {
+                int first = t;
+                StoreClient client = clients.get(t % clients.size());
+                Thread thread = new Thread(() -> {
+                    int process = first;
+                    while (System.nanoTime() < end) { // bounded by the run's time
+                        process = add(client, recorder, process, concurrency);
+                    }
+                    lastProcess[first] = process;
+                }, "process-" + t);
+                thread.start();
+                threads.add(thread);
+            }
+            for (Thread t : threads) {
+                t.join(time.plus(Workload.RETRY_DEADLINE).plusSeconds(30).toMillis());
+            }
+            int finalProcess = 0;
+            for (int p : lastProcess) {
+                finalProcess = Math.max(finalProcess, p + concurrency);
+            }
+            finalRead(stores, endpoints, recorder, finalProcess);
+        } finally {
+            clients.forEach(StoreClient::close);
         }
-        for (Thread t : threads) {
-            t.join(time.plus(RETRY_DEADLINE).plusSeconds(30).toMillis());
-        }
-        int finalProcess = 0;
-        for (int p : lastProcess) {
-            finalProcess = Math.max(finalProcess, p + concurrency);
-        }
-        finalRead(endpoints, recorder, finalProcess);
     }
 
-    private int add(KvClient client, HistoryRecorder recorder, int process, int concurrency) {
+    private int add(StoreClient client, HistoryRecorder recorder, int process, int concurrency) {
         long e = nextElement.getAndIncrement();
         recorder.invoke(process, Fn.ADD, SET, e);
         try {
-            client.create(SET + "/e" + e, Long.toString(e).getBytes(UTF_8), CreateOptions.MAKE_PARENTS);
+            client.create(SET + "/e" + e, e);
             recorder.ok(process);
             return process;
-        } catch (KvAlreadyExistsException exists) {
-            recorder.ok(process); // each element is created once, so it exists only through this very call
-            return process;
-        } catch (RuntimeException ex) {
-            return RegisterWorkload.failed(recorder, process, ex, concurrency);
+        } catch (StoreException ex) {
+            return StoreWorkload.failed(recorder, process, ex, concurrency);
         }
     }
 
-    private void finalRead(List<String> endpoints, HistoryRecorder recorder, int process) {
+    private void finalRead(Stores stores, List<String> endpoints, HistoryRecorder recorder, int process) {
         long deadline = System.nanoTime() + FINAL_READ_DEADLINE.toNanos();
-        try (KvClient client = KvClient.builder().endpoints(endpoints).requestTimeout(Duration.ofSeconds(3))
-                .retryDeadline(Duration.ofSeconds(10)).build()) {
+        try (StoreClient client = stores.open(endpoints, Duration.ofSeconds(3), Duration.ofSeconds(10))) {
             while (System.nanoTime() < deadline) { // bounded by FINAL_READ_DEADLINE
                 recorder.invoke(process, Fn.READ_SET, SET);
                 try {
-                    List<String> names = client.list(SET, ReadConsistency.LINEARIZABLE);
+                    List<String> names = client.list(SET);
                     recorder.ok(process, names.stream().mapToLong(n -> Long.parseLong(n.substring(1))).toArray());
                     return;
-                } catch (RuntimeException e) {
-                    recorder.fail(process, Workload.error(e));
+                } catch (StoreException e) {
+                    recorder.fail(process, e.error());
                 }
             }
         }

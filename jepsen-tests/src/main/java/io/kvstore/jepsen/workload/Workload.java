@@ -12,7 +12,10 @@ import io.kvstore.jepsen.history.HistoryRecorder;
 import java.time.Duration;
 import java.util.List;
 
-/** A workload: the operations client processes perform, recorded in a {@link HistoryRecorder}. */
+/**
+ * A kvstore-only workload written against {@link KvClient}: the operations client processes perform, recorded in a
+ * {@link HistoryRecorder}. Workloads that run against every target implement {@link StoreWorkload}.
+ */
 interface Workload {
     /** One attempt; short so that a client on the wrong side of a partition gives up (INFO) and moves on. */
     Duration REQUEST_TIMEOUT = Duration.ofMillis(1000);

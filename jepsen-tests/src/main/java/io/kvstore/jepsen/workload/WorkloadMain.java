@@ -16,8 +16,9 @@ import java.util.Map;
  * starts it, passes the cluster's client addresses and its clock origin, and reads the history it writes.
  *
  * <pre>
- * java -cp ... io.kvstore.jepsen.workload.WorkloadMain --workload register|set|lock --endpoints h:p,h:p,...
- *     --time-ms 60000 --concurrency 10 --origin-nanos N --seed S --out history.jsonl [--stale-reads]
+ * java -cp ... io.kvstore.jepsen.workload.WorkloadMain --workload register|set|watch|ephemeral|lock
+ *     --endpoints h:p,h:p,... --time-ms 60000 --concurrency 10 --origin-nanos N --seed S --out history.jsonl
+ *     [--target kvstore|etcd] [--stale-reads]
  * </pre>
  *
  * Exit 0 when the history was written (whatever it contains), 2 for bad arguments.
@@ -34,12 +35,29 @@ public final class WorkloadMain {
         long seed = Long.parseLong(flags.getOrDefault("seed", "1"));
         boolean staleReads = flags.containsKey("stale-reads");
         HistoryRecorder recorder = new HistoryRecorder(System::nanoTime, Long.parseLong(flags.get("origin-nanos")));
-        Workload workload = switch (flags.get("workload")) {
+        // Workloads written against StoreClient run against any --target (kvstore, etcd).
+        StoreWorkload storeWorkload = switch (flags.get("workload")) {
             case "register" -> new RegisterWorkload(staleReads);
             case "set" -> new SetWorkload();
-            case "lock" -> new LockWorkload();
-            default -> throw new IllegalArgumentException("unknown workload " + flags.get("workload"));
+            case "watch" -> new WatchWorkload();
+            case "ephemeral" -> new EphemeralWorkload();
+            default -> null;
         };
+        if (storeWorkload != null) {
+            storeWorkload.run(new StoreWorkload.Stores(flags.getOrDefault("target", "kvstore")), endpoints, recorder,
+                    concurrency, time, seed);
+            finish(flags, recorder);
+            return;
+        }
+        // Workloads that need kvstore's own client (KvClient) and target kvstore only.
+        Workload workload = switch (flags.get("workload")) {
+            case "lock" -> new LockWorkload();
+            default -> null;
+        };
+        if (workload == null) {
+            usage("unknown workload " + flags.get("workload"));
+            return;
+        }
         List<KvClient> clients = new ArrayList<>();
         try {
             // Process t talks to member t mod n first, as Jepsen binds each client to one node.
@@ -50,6 +68,10 @@ public final class WorkloadMain {
         } finally {
             clients.forEach(KvClient::close);
         }
+        finish(flags, recorder);
+    }
+
+    private static void finish(Map<String, String> flags, HistoryRecorder recorder) throws java.io.IOException {
         var history = recorder.history();
         history.writeJsonLines(Path.of(flags.get("out")));
         System.out.println("workload " + flags.get("workload") + " done: " + history.size() + " events");
