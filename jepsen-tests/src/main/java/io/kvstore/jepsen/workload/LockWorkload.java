@@ -84,7 +84,7 @@ final class LockWorkload implements Workload {
             token = lock.fencingToken();
             recorder.ok(process[0], token.token());
         } catch (RuntimeException e) {
-            process[0] = RegisterWorkload.failed(recorder, process[0], e, concurrency);
+            process[0] = Workload.failed(recorder, process[0], e, concurrency);
             return;
         }
         recorder.invoke(process[0], FENCED_WRITE, LOCK, token.token());
@@ -93,14 +93,14 @@ final class LockWorkload implements Workload {
                     PutOptions.DEFAULT.withMakeParents());
             recorder.ok(process[0], token.token(), r.stat().modRevision());
         } catch (RuntimeException e) {
-            process[0] = RegisterWorkload.failed(recorder, process[0], e, concurrency);
+            process[0] = Workload.failed(recorder, process[0], e, concurrency);
         }
         recorder.invoke(process[0], RELEASE, LOCK, token.token());
         try {
             lock.release();
             recorder.ok(process[0], token.token());
         } catch (RuntimeException e) {
-            process[0] = RegisterWorkload.failed(recorder, process[0], e, concurrency);
+            process[0] = Workload.failed(recorder, process[0], e, concurrency);
             return; // not known to be released: a write with the token may still be legitimate
         }
         recorder.invoke(process[0], STALE_WRITE, LOCK, token.token());
@@ -108,7 +108,7 @@ final class LockWorkload implements Workload {
             client.fenced(token).put(DATA, "stale".getBytes(UTF_8), PutOptions.DEFAULT.withMakeParents());
             recorder.ok(process[0], token.token());
         } catch (RuntimeException e) {
-            process[0] = RegisterWorkload.failed(recorder, process[0], e, concurrency);
+            process[0] = Workload.failed(recorder, process[0], e, concurrency);
         }
     }
 }

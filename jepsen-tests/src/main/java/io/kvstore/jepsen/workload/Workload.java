@@ -49,4 +49,18 @@ interface Workload {
         }
         return e.getClass().getSimpleName();
     }
+
+    /**
+     * Records a failed operation of a KvClient workload: FAIL when definitely not applied, else INFO; returns the
+     * process to use next (a fresh one after an INFO, as in Jepsen).
+     */
+    static int failed(io.kvstore.jepsen.history.HistoryRecorder recorder, int process, RuntimeException e,
+                      int concurrency) {
+        if (definitelyNotApplied(e)) {
+            recorder.fail(process, error(e));
+            return process;
+        }
+        recorder.info(process, error(e));
+        return process + concurrency;
+    }
 }

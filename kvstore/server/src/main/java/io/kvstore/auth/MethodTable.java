@@ -29,13 +29,7 @@ import java.util.TreeMap;
  * enabled. {@link AuthInterceptor} refuses a method that has no row (fail closed), and {@code MethodTableTest} fails
  * the build when a registered method lacks one, so a new service cannot forget authorization.
  *
- * <p>Adding a service is one line per method here. For the Lock and Election services (being built on another
- * branch) the rows are, for example:
- * <pre>
- *   row(t, "kvstore.v1.Lock/Acquire", USER, (a, m) -> a.path(Permission.WRITE, ((AcquireRequest) m).getPath()));
- *   row(t, "kvstore.v1.Election/Observe", USER, (a, m) -> a.path(Permission.READ, ((ObserveRequest) m).getPath()));
- * </pre>
- * Immutable; thread-safe.
+ * <p>Adding a service is one line per method here. Immutable; thread-safe.
  */
 public final class MethodTable {
 
@@ -90,6 +84,29 @@ public final class MethodTable {
                 "RoleList", "RoleGet")) {
             row(t, "kvstore.v1.Auth/" + method, USER, (a, m) -> a.root());
         }
+        // Locks and elections: a lock or election NAME is the znode directory /_locks/NAME or /_elections/NAME
+        // (io.kvstore.store.LockQueue), so grants on those prefixes govern them; taking a lock or campaigning
+        // writes a waiter there, releasing or proclaiming writes the caller's own waiter key.
+        row(t, "kvstore.v1.Lock/Acquire", USER, (a, m) -> a.path(Permission.WRITE,
+                io.kvstore.store.LockQueue.LOCKS_ROOT + "/" + ((io.kvstore.api.v1.AcquireRequest) m).getName()));
+        row(t, "kvstore.v1.Lock/TryAcquire", USER, (a, m) -> a.path(Permission.WRITE,
+                io.kvstore.store.LockQueue.LOCKS_ROOT + "/" + ((io.kvstore.api.v1.AcquireRequest) m).getName()));
+        row(t, "kvstore.v1.Lock/Release", USER, (a, m) -> a.path(Permission.WRITE,
+                ((io.kvstore.api.v1.ReleaseRequest) m).getKey()));
+        row(t, "kvstore.v1.Election/Campaign", USER, (a, m) -> a.path(Permission.WRITE,
+                io.kvstore.store.LockQueue.ELECTIONS_ROOT + "/" + ((io.kvstore.api.v1.CampaignRequest) m).getName()));
+        row(t, "kvstore.v1.Election/Proclaim", USER, (a, m) -> a.path(Permission.WRITE,
+                ((io.kvstore.api.v1.ProclaimRequest) m).getLeader().getKey()));
+        row(t, "kvstore.v1.Election/Resign", USER, (a, m) -> a.path(Permission.WRITE,
+                ((io.kvstore.api.v1.ResignRequest) m).getLeader().getKey()));
+        row(t, "kvstore.v1.Election/Leader", USER, (a, m) -> a.path(Permission.READ,
+                io.kvstore.store.LockQueue.ELECTIONS_ROOT + "/" + ((io.kvstore.api.v1.LeaderRequest) m).getName()));
+        row(t, "kvstore.v1.Election/Observe", USER, (a, m) -> a.path(Permission.READ,
+                io.kvstore.store.LockQueue.ELECTIONS_ROOT + "/" + ((io.kvstore.api.v1.LeaderRequest) m).getName()));
+        // Maintenance: a snapshot is the whole state, password hashes included: root only. Info (version, disk
+        // usage) tells no data, like Cluster/Status.
+        row(t, "kvstore.v1.Maintenance/Snapshot", USER, (a, m) -> a.root());
+        row(t, "kvstore.v1.Maintenance/Info", USER_OR_MEMBER, NOTHING);
         // Health must answer load balancers and orchestrators without credentials; it tells only serving or not.
         row(t, "grpc.health.v1.Health/Check", ANYONE, NOTHING);
         row(t, "grpc.health.v1.Health/Watch", ANYONE, NOTHING);

@@ -22,7 +22,9 @@ public final class LocalWatch implements AutoCloseable {
 
     private LocalWatch(WatchHub hub, Consumer<WatchResponse> listener) {
         this.sink = new Sink(listener);
-        this.stream = new WatchStream(hub, sink);
+        // Server-internal (lock and election waits): the caller was authorized for the lock or election by the
+        // interceptor chain; these events never reach a client as such.
+        this.stream = new WatchStream(hub, sink, WatchAccess.ALL);
     }
 
     /** Opens a stream whose responses (created, events, cancellations) go to {@code listener}. */

@@ -27,10 +27,12 @@ public final class Channels {
      * @param certFile PEM client certificate (chain), or null for none; needs {@code keyFile}
      * @param keyFile PEM PKCS#8 private key of {@code certFile}
      * @param serverName the name to verify the server's certificate against instead of the dialed host, or null
+     * @param interceptors call interceptors of every channel (e.g. auth's token), outermost last
      * @throws IllegalArgumentException when a file cannot be read or only one of certificate and key is given
      */
     public static Function<String, ManagedChannel> factory(Path caFile, Path certFile, Path keyFile,
-                                                           String serverName) {
+                                                           String serverName,
+                                                           io.grpc.ClientInterceptor... interceptors) {
         if ((certFile == null) != (keyFile == null)) {
             throw new IllegalArgumentException("a client certificate needs its key and the other way round");
         }
@@ -42,7 +44,7 @@ public final class Channels {
             if (serverName != null) {
                 builder.overrideAuthority(serverName);
             }
-            return builder.build();
+            return builder.intercept(interceptors).build();
         };
     }
 

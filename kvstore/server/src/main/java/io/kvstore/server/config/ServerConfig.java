@@ -177,20 +177,21 @@ public record ServerConfig(String name, Path dataDir, HostPort clientAddress, Ho
     /** This configuration with another client address (the one actually bound when the port was 0). */
     public ServerConfig withClientAddress(HostPort address) {
         return new ServerConfig(name, dataDir, address, peerAddress, cluster, clusterId, join, snapshotEveryEntries,
-                leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds, authTokenTtlSeconds);
-                leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds, tls, limits);
+                leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds, authTokenTtlSeconds, tls, limits);
     }
 
     /** This configuration with other transport security (tests). */
     public ServerConfig withTls(TlsConfig newTls) {
         return new ServerConfig(name, dataDir, clientAddress, peerAddress, cluster, clusterId, join,
-                snapshotEveryEntries, leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds, newTls, limits);
+                snapshotEveryEntries, leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds, authTokenTtlSeconds, newTls,
+                limits);
     }
 
     /** This configuration with other limits (tests). */
     public ServerConfig withLimits(LimitsConfig newLimits) {
         return new ServerConfig(name, dataDir, clientAddress, peerAddress, cluster, clusterId, join,
-                snapshotEveryEntries, leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds, tls, newLimits);
+                snapshotEveryEntries, leaseReads, watchHistoryRevisions, watchHistoryAgeSeconds, authTokenTtlSeconds, tls,
+                newLimits);
     }
 
     /**
