@@ -70,6 +70,21 @@ final class ConnectionOptions {
         return builder.build();
     }
 
+    /**
+     * A channel factory with the same TLS settings and credentials as {@link #connect}, for calls KvClient does not
+     * wrap (the Maintenance service: one chosen member, never retried elsewhere).
+     */
+    java.util.function.Function<String, io.grpc.ManagedChannel> channels(Map<String, String> env) {
+        if ((cert == null) != (key == null)) {
+            throw new IllegalArgumentException("--cert and --key must be given together");
+        }
+        String[] credentials = credentials(env);
+        io.grpc.ClientInterceptor[] interceptors = credentials == null ? new io.grpc.ClientInterceptor[0]
+                : new io.grpc.ClientInterceptor[] {new io.kvstore.client.internal.TokenCredentials(credentials[0],
+                        credentials[1], timeout, System::currentTimeMillis).interceptor()};
+        return io.kvstore.client.internal.Channels.factory(cacert, cert, key, null, interceptors);
+    }
+
     // ---- auth (docs/security.md) ----
     static final String USER_ENV = "KVCTL_USER";
     static final String PASSWORD_ENV = "KVCTL_PASSWORD";
@@ -79,11 +94,21 @@ final class ConnectionOptions {
                     + "from $" + PASSWORD_ENV + ", else a prompt on the terminal.")
     String user;
 
+    /** Credentials once resolved: a command that opens several channels prompts at most once. */
+    private String[] resolvedCredentials;
+
     /** {user, password}, or null without a user. Prompts (no echo) when the password is missing on a terminal. */
     String[] credentials(Map<String, String> env) {
+        if (resolvedCredentials == null) {
+            resolvedCredentials = resolveCredentials(env);
+        }
+        return resolvedCredentials.length == 0 ? null : resolvedCredentials;
+    }
+
+    private String[] resolveCredentials(Map<String, String> env) {
         String given = user != null && !user.isBlank() ? user : env.getOrDefault(USER_ENV, "");
         if (given.isBlank()) {
-            return null;
+            return new String[0];
         }
         int colon = given.indexOf(':');
         if (colon >= 0) {

@@ -1,7 +1,6 @@
 package io.kvstore.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.kvstore.api.v1.InfoRequest;
 import io.kvstore.api.v1.InfoResponse;
 import io.kvstore.api.v1.MaintenanceGrpc;
@@ -9,16 +8,17 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A plaintext channel to one member's Maintenance service (maintenance.proto). KvClient does not wrap it: these
+ * A channel to one member's Maintenance service, with kvctl's TLS settings and credentials (maintenance.proto). KvClient does not wrap it: these
  * calls go to one chosen member and are never retried elsewhere. The caller closes it.
  */
 final class Maintenance implements AutoCloseable {
     final String endpoint;
     final ManagedChannel channel;
 
-    Maintenance(String endpoint) {
+    /** @param channels from {@link ConnectionOptions#channels}: the same TLS settings and credentials as KvClient */
+    Maintenance(String endpoint, java.util.function.Function<String, ManagedChannel> channels) {
         this.endpoint = endpoint;
-        this.channel = ManagedChannelBuilder.forTarget(endpoint).usePlaintext().build();
+        this.channel = channels.apply(endpoint);
     }
 
     MaintenanceGrpc.MaintenanceBlockingStub stub(Duration deadline) {

@@ -92,7 +92,7 @@ final class SnapshotCommand implements Runnable {
             Kvctl root = parent.root;
             String endpoint = connection.endpoints(root.env).get(0);
             Path part = file.resolveSibling(file.getFileName() + ".part");
-            try (Maintenance m = new Maintenance(endpoint); OutputStream out = Files.newOutputStream(part)) {
+            try (Maintenance m = new Maintenance(endpoint, connection.channels(root.env)); OutputStream out = Files.newOutputStream(part)) {
                 Iterator<SnapshotChunk> chunks = m.stub(TRANSFER_DEADLINE).snapshot(SnapshotRequest.getDefaultInstance());
                 Progress progress = null;
                 long written = 0;

@@ -77,7 +77,7 @@ final class StatusCommand implements Callable<Integer> {
 
     /** Version and DB size; null from a member without the Maintenance service, which is still healthy. */
     private InfoResponse info(String endpoint) {
-        try (Maintenance m = new Maintenance(endpoint)) {
+        try (Maintenance m = new Maintenance(endpoint, connection.channels(root.env))) {
             return m.info(connection.timeout);
         } catch (KvctlException e) {
             return null;

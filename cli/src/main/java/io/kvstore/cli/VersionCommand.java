@@ -36,7 +36,7 @@ final class VersionCommand implements Callable<Integer> {
         boolean allOk = true;
         if (!clientOnly) {
             for (String endpoint : connection.endpoints(root.env)) {
-                try (Maintenance m = new Maintenance(endpoint)) {
+                try (Maintenance m = new Maintenance(endpoint, connection.channels(root.env))) {
                     InfoResponse info = m.info(connection.timeout);
                     rows.add(row(endpoint, info.getName(), info.getServerVersion()));
                 } catch (KvctlException e) {
