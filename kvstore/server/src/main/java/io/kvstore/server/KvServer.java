@@ -143,6 +143,7 @@ public final class KvServer implements AutoCloseable {
             InterceptorChain chain = InterceptorChain.standard(scheduler);
             NettyServerBuilder builder = NettyServerBuilder.forAddress(config.clientAddress().toSocketAddress())
                     .executor(callExecutor)
+                    .callExecutor(KvService.writesOnTransportThread())
                     .maxInboundMessageSize(INBOUND_BYTES_MAX);
             // Every service goes through the chain: there is no other addService call.
             builder.addService(chain.wrap(new KvService(members, raft, store, channels, callExecutor).definition()))
