@@ -3,6 +3,7 @@ package io.kvstore.server;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -221,6 +222,12 @@ class SingleMemberServerTest {
         HealthGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers,
                 trailers)).check(HealthCheckRequest.getDefaultInstance());
         assertNotNull(headers.get().get(RequestIdInterceptor.HEADER), "health goes through the chain too");
+        String generated = headers.get().get(RequestIdInterceptor.HEADER);
+        assertEquals(4, java.util.UUID.fromString(generated).version(), "a generated id is a random UUID: " + generated);
+        assertEquals(2, java.util.UUID.fromString(generated).variant());
+        HealthGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers,
+                trailers)).check(HealthCheckRequest.getDefaultInstance());
+        assertNotEquals(generated, headers.get().get(RequestIdInterceptor.HEADER), "each call gets its own id");
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.util.UUID;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.slf4j.MDC;
 
@@ -36,7 +37,7 @@ public final class RequestIdInterceptor implements ServerInterceptor {
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
                                                                  ServerCallHandler<ReqT, RespT> next) {
         String given = headers.get(HEADER);
-        String id = given != null && ACCEPTED.matcher(given).matches() ? given : UUID.randomUUID().toString();
+        String id = given != null && ACCEPTED.matcher(given).matches() ? given : randomId();
         ServerCall<ReqT, RespT> echoing = new SimpleForwardingServerCall<>(call) {
             private boolean headersSent;
 
@@ -90,6 +91,17 @@ public final class RequestIdInterceptor implements ServerInterceptor {
                 });
             }
         };
+    }
+
+    /**
+     * A random version-4 UUID from {@link ThreadLocalRandom}: the id only correlates log lines, it guards nothing,
+     * and {@link UUID#randomUUID()} draws from the shared {@code SecureRandom} under a lock on every call.
+     */
+    static String randomId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L; // version 4
+        long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L; // IETF variant
+        return new UUID(high, low).toString();
     }
 
     /**

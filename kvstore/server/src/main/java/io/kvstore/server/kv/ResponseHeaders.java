@@ -2,7 +2,11 @@ package io.kvstore.server.kv;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import io.kvstore.api.v1.CreateResponse;
+import io.kvstore.api.v1.DeleteResponse;
+import io.kvstore.api.v1.PutResponse;
 import io.kvstore.api.v1.ResponseHeader;
+import io.kvstore.api.v1.TxnResponse;
 import io.kvstore.raft.core.RaftStatus;
 import io.kvstore.server.member.MemberIds;
 
@@ -24,6 +28,17 @@ public final class ResponseHeaders {
      */
     @SuppressWarnings("unchecked")
     public static <R extends Message> R withHeader(Message response, ResponseHeader header) {
+        // The write responses directly: every acknowledged write passes here, and the reflective path below costs
+        // a descriptor lookup and a reflective builder per call.
+        if (response instanceof PutResponse put) {
+            return (R) put.toBuilder().setHeader(header).build();
+        } else if (response instanceof CreateResponse create) {
+            return (R) create.toBuilder().setHeader(header).build();
+        } else if (response instanceof DeleteResponse delete) {
+            return (R) delete.toBuilder().setHeader(header).build();
+        } else if (response instanceof TxnResponse txn) {
+            return (R) txn.toBuilder().setHeader(header).build();
+        }
         FieldDescriptor field = response.getDescriptorForType().findFieldByName("header");
         if (field == null) {
             throw new IllegalArgumentException(response.getDescriptorForType().getFullName() + " has no header");
