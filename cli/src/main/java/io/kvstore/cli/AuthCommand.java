@@ -42,6 +42,7 @@ final class AuthCommand implements Runnable {
     }
 
     @Command(name = "enable", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = "  kvctl user add root && kvctl auth enable",
             description = "Enables auth; a user named root must exist (exit 4 otherwise).")
     static final class Enable implements Callable<Integer> {
         @ParentCommand
@@ -55,7 +56,8 @@ final class AuthCommand implements Runnable {
         }
     }
 
-    @Command(name = "disable", mixinStandardHelpOptions = true, description = "Disables auth; needs the root role.")
+    @Command(name = "disable", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = "  kvctl auth disable --user root", description = "Disables auth; needs the root role.")
     static final class Disable implements Callable<Integer> {
         @ParentCommand
         AuthCommand parent;
@@ -69,6 +71,7 @@ final class AuthCommand implements Runnable {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = "  kvctl auth status",
             description = "Prints 'enabled' or 'disabled' and the auth revision.")
     static final class Status implements Callable<Integer> {
         @ParentCommand

@@ -154,7 +154,7 @@ public final class Kvctl implements Runnable {
                 || e instanceof KvPreconditionException) {
             return ExitCodes.PRECONDITION;
         }
-        if (e instanceof KvInvalidArgumentException) {
+        if (e instanceof KvInvalidArgumentException || e instanceof IllegalArgumentException) {
             return ExitCodes.USAGE;
         }
         if (e instanceof KvUnavailableException) {
@@ -197,7 +197,8 @@ public final class Kvctl implements Runnable {
                     || reason == ErrorCode.NOT_VOTER || reason == ErrorCode.LAST_VOTER) {
                 return reasonText(p) + ": " + subject + " (" + p.getMessage() + ")";
             }
-            return reasonText(p) + ": " + subject;
+            // A command without a subject (auth enable, ...): the server's message says what is missing.
+            return reasonText(p) + ": " + (subject.isEmpty() ? p.getMessage() : subject);
         }
         if (e instanceof KvInvalidArgumentException) {
             return "invalid argument: " + e.getMessage();
@@ -207,6 +208,9 @@ public final class Kvctl implements Runnable {
         }
         if (e instanceof KvException) {
             return "error: " + e.getMessage();
+        }
+        if (e instanceof IllegalArgumentException) {
+            return "invalid argument: " + e.getMessage();
         }
         return "error: " + e;
     }

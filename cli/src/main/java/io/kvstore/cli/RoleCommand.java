@@ -35,7 +35,8 @@ final class RoleCommand implements Runnable {
                 + "list, get");
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true, description = "Adds a role without grants.")
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = "  kvctl role add payments --user root", description = "Adds a role without grants.")
     static final class Add implements Callable<Integer>, Kvctl.Subject {
         @ParentCommand
         RoleCommand parent;
@@ -57,6 +58,7 @@ final class RoleCommand implements Runnable {
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = "  kvctl role delete payments --user root",
             description = "Deletes a role; users holding it lose it.")
     static final class Delete implements Callable<Integer>, Kvctl.Subject {
         @ParentCommand
@@ -79,6 +81,7 @@ final class RoleCommand implements Runnable {
     }
 
     @Command(name = "grant", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = "  kvctl role grant payments write /app/payments/ --user root",
             description = {"Grants read, write or admin on a path prefix (replacing the role's grant on that prefix). "
                     + "'/app/a/' covers /app/a and everything below; '/app/a' exactly /app/a; '/' everything. "
                     + "write includes read; admin includes write (admin on / allows cluster changes)."})
@@ -113,7 +116,8 @@ final class RoleCommand implements Runnable {
         }
     }
 
-    @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Removes a role's grant on a prefix.")
+    @Command(name = "revoke", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = "  kvctl role revoke payments /app/payments/ --user root", description = "Removes a role's grant on a prefix.")
     static final class Revoke implements Callable<Integer>, Kvctl.Subject {
         @ParentCommand
         RoleCommand parent;
@@ -136,7 +140,8 @@ final class RoleCommand implements Runnable {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the roles, one per line.")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = "  kvctl role list --user root", description = "Lists the roles, one per line.")
     static final class ListRoles implements Callable<Integer> {
         @ParentCommand
         RoleCommand parent;
@@ -153,6 +158,7 @@ final class RoleCommand implements Runnable {
     }
 
     @Command(name = "get", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = "  kvctl role get payments --user root",
             description = "Prints a role's grants: PERMISSION PATH_PREFIX, one per line.")
     static final class Get implements Callable<Integer>, Kvctl.Subject {
         @ParentCommand

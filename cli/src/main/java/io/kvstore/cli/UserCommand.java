@@ -61,7 +61,8 @@ final class UserCommand implements Runnable {
         }
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true, description = "Adds a user.")
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = "  kvctl user add alice --password s3cret      # or: echo s3cret | kvctl user add alice", description = "Adds a user.")
     static final class Add implements Callable<Integer>, Kvctl.Subject {
         @ParentCommand
         UserCommand parent;
@@ -86,7 +87,8 @@ final class UserCommand implements Runnable {
         }
     }
 
-    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Deletes a user; its tokens stop working.")
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = "  kvctl user delete alice --user root", description = "Deletes a user; its tokens stop working.")
     static final class Delete implements Callable<Integer>, Kvctl.Subject {
         @ParentCommand
         UserCommand parent;
@@ -108,6 +110,7 @@ final class UserCommand implements Runnable {
     }
 
     @Command(name = "passwd", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = "  kvctl user passwd alice --user root          # asks for the new password on a terminal",
             description = "Changes a user's password; its older tokens stop working.")
     static final class Passwd implements Callable<Integer>, Kvctl.Subject {
         @ParentCommand
@@ -133,7 +136,8 @@ final class UserCommand implements Runnable {
         }
     }
 
-    @Command(name = "grant-role", mixinStandardHelpOptions = true, description = "Gives a user a role.")
+    @Command(name = "grant-role", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = "  kvctl user grant-role alice payments --user root", description = "Gives a user a role.")
     static final class GrantRole implements Callable<Integer>, Kvctl.Subject {
         @ParentCommand
         UserCommand parent;
@@ -156,7 +160,8 @@ final class UserCommand implements Runnable {
         }
     }
 
-    @Command(name = "revoke-role", mixinStandardHelpOptions = true, description = "Takes a role from a user.")
+    @Command(name = "revoke-role", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = "  kvctl user revoke-role alice payments --user root", description = "Takes a role from a user.")
     static final class RevokeRole implements Callable<Integer>, Kvctl.Subject {
         @ParentCommand
         UserCommand parent;
@@ -179,7 +184,8 @@ final class UserCommand implements Runnable {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the users, one per line.")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = "  kvctl user list --user root", description = "Lists the users, one per line.")
     static final class ListUsers implements Callable<Integer> {
         @ParentCommand
         UserCommand parent;
@@ -195,7 +201,8 @@ final class UserCommand implements Runnable {
         }
     }
 
-    @Command(name = "get", mixinStandardHelpOptions = true, description = "Prints a user's roles, one per line.")
+    @Command(name = "get", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = "  kvctl user get alice --user alice:s3cret", description = "Prints a user's roles, one per line.")
     static final class Get implements Callable<Integer>, Kvctl.Subject {
         @ParentCommand
         UserCommand parent;
