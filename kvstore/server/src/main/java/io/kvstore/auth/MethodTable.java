@@ -87,14 +87,14 @@ public final class MethodTable {
         // Locks and elections: a lock or election NAME is the znode directory /_locks/NAME or /_elections/NAME
         // (io.kvstore.store.LockQueue), so grants on those prefixes govern them; taking a lock or campaigning
         // writes a waiter there, releasing or proclaiming writes the caller's own waiter key.
-        row(t, "kvstore.v1.Lock/Acquire", USER, (a, m) -> a.path(Permission.WRITE,
-                io.kvstore.store.LockQueue.LOCKS_ROOT + "/" + ((io.kvstore.api.v1.AcquireRequest) m).getName()));
-        row(t, "kvstore.v1.Lock/TryAcquire", USER, (a, m) -> a.path(Permission.WRITE,
-                io.kvstore.store.LockQueue.LOCKS_ROOT + "/" + ((io.kvstore.api.v1.AcquireRequest) m).getName()));
+        row(t, "kvstore.v1.Lock/Acquire", USER, (a, m) -> waiter(a, io.kvstore.store.LockQueue.LOCKS_ROOT,
+                ((io.kvstore.api.v1.AcquireRequest) m).getName()));
+        row(t, "kvstore.v1.Lock/TryAcquire", USER, (a, m) -> waiter(a, io.kvstore.store.LockQueue.LOCKS_ROOT,
+                ((io.kvstore.api.v1.AcquireRequest) m).getName()));
         row(t, "kvstore.v1.Lock/Release", USER, (a, m) -> a.path(Permission.WRITE,
                 ((io.kvstore.api.v1.ReleaseRequest) m).getKey()));
-        row(t, "kvstore.v1.Election/Campaign", USER, (a, m) -> a.path(Permission.WRITE,
-                io.kvstore.store.LockQueue.ELECTIONS_ROOT + "/" + ((io.kvstore.api.v1.CampaignRequest) m).getName()));
+        row(t, "kvstore.v1.Election/Campaign", USER, (a, m) -> waiter(a, io.kvstore.store.LockQueue.ELECTIONS_ROOT,
+                ((io.kvstore.api.v1.CampaignRequest) m).getName()));
         row(t, "kvstore.v1.Election/Proclaim", USER, (a, m) -> a.path(Permission.WRITE,
                 ((io.kvstore.api.v1.ProclaimRequest) m).getLeader().getKey()));
         row(t, "kvstore.v1.Election/Resign", USER, (a, m) -> a.path(Permission.WRITE,
@@ -128,6 +128,17 @@ public final class MethodTable {
         String path = r.getSequential() && io.kvstore.store.ZPath.check(r.getPath()).isEmpty()
                 ? r.getPath() + "0".repeat(19) : r.getPath();
         return r.getMakeParents() ? a.writeMakingParents(path) : a.path(Permission.WRITE, path);
+    }
+
+    /**
+     * Queuing a waiter on lock or election {@code name} under {@code root}: checked exactly as the KV create the
+     * member makes for it (sequential {@code root/name/w-}, making parents), because a follower forwards that create
+     * to the leader, which checks it again as the caller's. So leader and follower decide alike: a grant on
+     * {@code root/name/} (a prefix) allows it, plus one on {@code root} while that znode does not exist yet.
+     */
+    private static Optional<Failure> waiter(Access a, String root, String name) {
+        return create(a, CreateRequest.newBuilder().setPath(root + "/" + name + "/"
+                + io.kvstore.store.LockQueue.WAITER_PREFIX).setSequential(true).setMakeParents(true).build());
     }
 
     private static Optional<Failure> put(Access a, PutRequest r) {

@@ -76,7 +76,7 @@ final class Acquirer {
                     ? scheduler.schedule(() -> {
                         if (finished.compareAndSet(false, true)) {
                             wait.close();
-                            remove(key).whenComplete((ok, e) -> out.complete(new Grant(false, key.value(), 0,
+                            remove(call, key).whenComplete((ok, e) -> out.complete(new Grant(false, key.value(), 0,
                                     store.revision())));
                         }
                     }, timeoutMillis, TimeUnit.MILLISECONDS)
@@ -84,7 +84,7 @@ final class Acquirer {
             call.addListener(ctx -> {
                 if (finished.compareAndSet(false, true)) {
                     wait.close();
-                    remove(key);
+                    remove(call, key);
                     out.completeExceptionally(Status.fromThrowable(ctx.cancellationCause()).asRuntimeException());
                 }
             }, executor);
@@ -99,13 +99,13 @@ final class Acquirer {
                 if (failed != null) {
                     out.completeExceptionally(failed);
                 } else if (call.isCancelled()) {
-                    remove(key);
+                    remove(call, key);
                     out.completeExceptionally(Status.CANCELLED.withDescription("the call ended as the lock was "
                             + "granted; the waiter was removed").asRuntimeException());
                 } else if (holds) {
                     out.complete(new Grant(true, key.value(), token, store.revision()));
                 } else {
-                    remove(key).whenComplete((ok, e) -> out.complete(new Grant(false, key.value(), 0,
+                    remove(call, key).whenComplete((ok, e) -> out.complete(new Grant(false, key.value(), 0,
                             store.revision())));
                 }
             });
@@ -113,10 +113,16 @@ final class Acquirer {
         return out;
     }
 
-    /** Deletes a waiter in a context detached from the (possibly cancelled) call; a failure is only logged. */
-    CompletableFuture<Void> remove(ZPath key) {
+    /**
+     * Deletes a waiter in a context detached from the (possibly cancelled) call; a failure is only logged. The
+     * context is forked from {@code call}, the acquiring call's own, not from the current thread's: the removal
+     * runs on a timer, watch or cancellation thread whose context carries no caller, and a follower forwards the
+     * delete to the leader with the caller's identity from the context (auth: a delete forwarded as the member
+     * itself is refused, which would leave a stale waiter that could later be granted the lock with nobody there).
+     */
+    CompletableFuture<Void> remove(Context call, ZPath key) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Context.current().fork().run(() -> writer.delete(DeleteRequest.newBuilder().setPath(key.value()).build())
+        call.fork().run(() -> writer.delete(DeleteRequest.newBuilder().setPath(key.value()).build())
                 .whenComplete((r, e) -> {
                     if (e != null && !Status.fromThrowable(e).getCode().equals(Status.Code.NOT_FOUND)) {
                         log.warn("could not remove lock waiter {} (its session's end will): {}", key, e.toString());
