@@ -143,5 +143,12 @@ public enum ErrorCode {
      * The store is over its space quota ({@code --quota-backend-bytes}): writes that add data are refused
      * (RESOURCE_EXHAUSTED) until deletes bring it back under the alarm's clear mark; reads and deletes work.
      */
-    NO_SPACE
+    NO_SPACE,
+    // ---- Membership ----
+    /**
+     * The member asked has been removed from the cluster (it may still run): it serves no watch or election
+     * observation any more, since it no longer receives the cluster's writes. Retry at another member
+     * (UNAVAILABLE); a watch resumes there from its last revision + 1.
+     */
+    NOT_MEMBER
 }

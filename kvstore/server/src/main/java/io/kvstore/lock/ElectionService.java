@@ -55,9 +55,11 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
     private final Acquirer acquirer;
     private final StoreWriter writer;
     private final Executor executor;
+    private final io.kvstore.server.member.MemberStanding standing;
 
     ElectionService(MemberDirectory members, RaftNode raft, KvStateMachine store, WatchHub hub, Acquirer acquirer,
-                    StoreWriter writer, Executor executor) {
+                    StoreWriter writer, Executor executor, io.kvstore.server.member.MemberStanding standing) {
+        this.standing = standing;
         this.members = members;
         this.raft = raft;
         this.store = store;
@@ -157,8 +159,13 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
             fail(response, StatusMapper.toException(invalid.get()));
             return;
         }
+        Optional<Failure> removed = standing.removal();
+        if (removed.isPresent()) {
+            fail(response, StatusMapper.toException(removed.get())); // a removed member observes nothing more
+            return;
+        }
         new LeaderObserver(members, request.getName(), (ServerCallStreamObserver<LeaderResponse>) response)
-                .start(hub, store);
+                .start(hub, store, standing);
     }
 
     private static LockWaiter candidate(com.google.protobuf.ByteString value) {

@@ -39,6 +39,7 @@ final class LeaderObserver {
     private final ServerCallStreamObserver<LeaderResponse> out;
     private final TreeMap<String, Candidate> candidates = new TreeMap<>();
     private LocalWatch watch;
+    private AutoCloseable registration; // with the member's standing; closed when the call ends
     private LeaderResponse last;
 
     LeaderObserver(MemberDirectory members, String name, ServerCallStreamObserver<LeaderResponse> out) {
@@ -48,7 +49,7 @@ final class LeaderObserver {
         this.out = out;
     }
 
-    synchronized void start(WatchHub hub, KvStateMachine store) {
+    synchronized void start(WatchHub hub, KvStateMachine store, io.kvstore.server.member.MemberStanding standing) {
         KvStateMachine.Children children = store.readChildren(dir, LockQueue.WAITERS_READ_MAX);
         for (Znode z : children.znodes()) {
             candidates.put(z.path().name(), new Candidate(z.stat().getCreateRevision(), z.data(),
@@ -56,13 +57,36 @@ final class LeaderObserver {
         }
         publish(children.revision(), true);
         watch = LocalWatch.open(hub, this::onResponse);
-        out.setOnCancelHandler(watch::close);
+        out.setOnCancelHandler(this::stop);
         watch.watch(1, dir.value(), WatchMode.CHILDREN, children.revision() + 1);
+        registration = standing.register(this::removed);
+    }
+
+    /** This member was removed from the cluster: its state stops advancing, so end the call (observe elsewhere). */
+    private synchronized void removed(io.kvstore.store.Failure failure) {
+        watch.close();
+        try {
+            out.onError(io.kvstore.server.StatusMapper.toException(failure));
+        } catch (RuntimeException closed) {
+            // the call ended
+        }
+    }
+
+    /** The call ended: stop watching and forget the registration. */
+    private synchronized void stop() {
+        watch.close();
+        if (registration != null) {
+            try {
+                registration.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     private synchronized void onResponse(WatchResponse r) {
         if (r.hasCanceled()) {
-            watch.close();
+            stop();
             try {
                 out.onError(Status.UNAVAILABLE.withDescription("observation of election " + name + " ended: "
                         + r.getCanceled().getReason() + " " + r.getCanceled().getMessage() + "; observe again")

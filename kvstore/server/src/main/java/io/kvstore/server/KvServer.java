@@ -87,6 +87,7 @@ public final class KvServer implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     /** Set once by {@link #start}; closed before the store (its catch-up thread reads RocksDB). */
     private volatile WatchHub watchHub;
+    private volatile io.kvstore.server.member.MemberStanding standing;
     /** Set once by {@link #start}; its event loops stop after the gRPC server. */
     private volatile io.kvstore.server.security.ClientListener listener;
     /** Set once by {@link #start}. */
@@ -153,6 +154,9 @@ public final class KvServer implements AutoCloseable {
                     memberCredentials.interceptor());
             opened.add(channels);
             MemberDirectory members = new MemberDirectory(config.name(), config.cluster().keySet(), raft, store);
+            // Ends this member's watch and observe streams once it learns it was removed (docs/server.md, watches).
+            io.kvstore.server.member.MemberStanding standing = new io.kvstore.server.member.MemberStanding(members,
+                    channels, System::nanoTime);
             HealthStatusManager health = new HealthStatusManager();
             InterceptorChain chain = InterceptorChain.standard(scheduler, new io.kvstore.auth.AuthInterceptor(
                     store::authState, System::currentTimeMillis,
@@ -169,7 +173,7 @@ public final class KvServer implements AutoCloseable {
                             config.clusterId(), callExecutor, scheduler).definition()))
                     .addService(chain.wrap(io.kvstore.session.SessionService.register(members, raft, store, channels,
                             callExecutor, scheduler)))
-                    .addService(chain.wrap(new WatchService(watchHub, store::authState).bindService()))
+                    .addService(chain.wrap(new WatchService(watchHub, store::authState, standing).bindService()))
                     .addService(chain.wrap(new io.kvstore.auth.AuthService(members, raft, store, channels,
                             callExecutor, new io.kvstore.auth.PasswordHasher(
                                     io.kvstore.auth.PasswordHasher.ITERATIONS_DEFAULT),
@@ -181,7 +185,7 @@ public final class KvServer implements AutoCloseable {
                     .addService(chain.wrap(reflectionV1Alpha()));
             // Locks and elections (lock.proto, election.proto), through the same chain.
             for (io.grpc.BindableService service : io.kvstore.lock.Locks.services(members, raft, store, watchHub,
-                    channels, callExecutor, scheduler)) {
+                    channels, callExecutor, scheduler, standing)) {
                 builder.addService(chain.wrap(service.bindService()));
             }
             // Online snapshot, version and disk usage for kvctl (io.kvstore.maintenance).
@@ -194,6 +198,7 @@ public final class KvServer implements AutoCloseable {
             KvServer server = new KvServer(config.withClientAddress(bound), store, raft, grpc, health, channels,
                     callExecutor, scheduler, members);
             server.watchHub = watchHub;
+            server.standing = standing;
             server.listener = listener;
             server.quota = quota;
             server.startMonitor();
@@ -227,6 +232,7 @@ public final class KvServer implements AutoCloseable {
             try {
                 reporter.tick();
                 publisher.tick();
+                standing.tick();
             } catch (RuntimeException e) {
                 // A periodic task that throws is never run again: log and keep going.
                 log.warn("member {} monitor tick failed", config.name(), e);

@@ -93,6 +93,8 @@ public final class StatusMapper {
             case USER_NOT_FOUND, ROLE_NOT_FOUND, GRANT_NOT_FOUND -> Status.Code.NOT_FOUND;
             case USER_EXISTS, ROLE_EXISTS -> Status.Code.ALREADY_EXISTS;
             case NO_SPACE -> Status.Code.RESOURCE_EXHAUSTED;
+            // membership
+            case NOT_MEMBER -> Status.Code.UNAVAILABLE;
         };
     }
 

@@ -20,6 +20,7 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
 
     private final WatchHub hub;
     private final java.util.function.Supplier<AuthState> auth;
+    private final io.kvstore.server.member.MemberStanding standing; // null: not ended by removal (tests)
 
     /** Without auth: every watch sees every event in its scope. */
     public WatchService(WatchHub hub) {
@@ -28,14 +29,46 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
 
     /** With auth: each stream sees only what its caller ({@link AuthInterceptor#CALLER}) may read. */
     public WatchService(WatchHub hub, java.util.function.Supplier<AuthState> auth) {
+        this(hub, auth, null);
+    }
+
+    /**
+     * With auth, on a cluster member: once {@code standing} knows this member was removed, live streams end and new
+     * ones are refused (UNAVAILABLE NOT_MEMBER), so clients resume at another member instead of hearing nothing.
+     */
+    public WatchService(WatchHub hub, java.util.function.Supplier<AuthState> auth,
+                        io.kvstore.server.member.MemberStanding standing) {
         this.hub = hub;
         this.auth = auth;
+        this.standing = standing;
     }
 
     @Override
     public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responses) {
-        return new WatchStream(hub, (ServerCallStreamObserver<WatchResponse>) responses,
+        java.util.Optional<io.kvstore.store.Failure> removed = standing == null ? java.util.Optional.empty()
+                : standing.removal();
+        if (removed.isPresent()) {
+            responses.onError(io.kvstore.server.StatusMapper.toException(removed.get()));
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(WatchRequest ignored) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            };
+        }
+        WatchStream stream = new WatchStream(hub, (ServerCallStreamObserver<WatchResponse>) responses,
                 access(AuthInterceptor.CALLER.get()));
+        if (standing != null) {
+            stream.closeOnEnd(standing.register(stream::fail));
+        }
+        return stream;
     }
 
     /**

@@ -39,6 +39,8 @@ final class WatchStream implements StreamObserver<WatchRequest> {
     /** gRPC forbids concurrent calls on one observer: the sender's onNext and the request thread's onCompleted. */
     private final Object outLock = new Object();
     private volatile boolean ended;
+    /** Closed when the call ends: its registration with the member's standing (a removed member ends it). */
+    private volatile AutoCloseable registration;
     /** What this stream's caller may watch and see (auth). */
     final WatchAccess access;
 
@@ -253,9 +255,44 @@ final class WatchStream implements StreamObserver<WatchRequest> {
         }
     }
 
+    /**
+     * Ends the whole call with {@code failure} (this member was removed from the cluster): the client reconnects to
+     * another member and resumes from its last revision + 1.
+     */
+    void fail(io.kvstore.store.Failure failure) {
+        end();
+        synchronized (outLock) {
+            try {
+                out.onError(io.kvstore.server.StatusMapper.toException(failure));
+            } catch (RuntimeException alreadyClosed) {
+                // the client went away
+            }
+        }
+    }
+
+    /** {@code registration} is closed when the call ends (at once if it has ended). */
+    void closeOnEnd(AutoCloseable registration) {
+        this.registration = registration;
+        if (ended) {
+            closeRegistration();
+        }
+    }
+
+    private void closeRegistration() {
+        AutoCloseable r = registration;
+        if (r != null) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
     /** The call is over: stop every watch and drop the queue. Idempotent. */
     private void end() {
         List<ServerWatch> all;
+        closeRegistration();
         synchronized (this) {
             if (ended) {
                 return;

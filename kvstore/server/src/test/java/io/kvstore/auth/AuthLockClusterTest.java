@@ -41,9 +41,7 @@ import io.kvstore.api.v1.SessionOpenRequest;
 import io.kvstore.api.v1.SnapshotChunk;
 import io.kvstore.api.v1.SnapshotRequest;
 import io.kvstore.client.KvClient;
-import io.kvstore.raft.core.Role;
 import io.kvstore.server.KvServer;
-import io.kvstore.server.config.ServerConfig;
 import io.kvstore.server.testing.Awaiting;
 import io.kvstore.server.testing.TestServers;
 import java.nio.file.Path;
@@ -82,19 +80,8 @@ class AuthLockClusterTest {
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        for (ServerConfig config : TestServers.cluster(dir, 3)) {
-            KvServer server = KvServer.start(config);
-            servers.add(server);
-            channels.add(TestServers.channel(server.clientAddress()));
-        }
-        Awaiting.until(() -> servers.stream().anyMatch(s -> s.raftStatus().role() == Role.LEADER)
-                && servers.stream().allMatch(s -> servers.stream().allMatch(m ->
-                        s.clientAddressOf(m.config().name()).isPresent())), AWAIT,
-                () -> "a leader and every client address published");
-        int leaderIndex = 0;
-        while (servers.get(leaderIndex).raftStatus().role() != Role.LEADER) {
-            leaderIndex++;
-        }
+        int leaderIndex = TestServers.startSettled(TestServers.cluster(dir, 3), servers, AWAIT);
+        servers.forEach(s -> channels.add(TestServers.channel(s.clientAddress())));
         leader = channels.get(leaderIndex);
         follower = channels.get((leaderIndex + 1) % 3);
         try (KvClient open = KvClient.builder().endpoints(servers.get(leaderIndex).clientAddress().toString())

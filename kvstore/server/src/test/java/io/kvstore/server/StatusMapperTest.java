@@ -71,6 +71,7 @@ class StatusMapperTest {
         "ROLE_EXISTS, ALREADY_EXISTS",
         "GRANT_NOT_FOUND, NOT_FOUND",
         "NO_SPACE, RESOURCE_EXHAUSTED",
+        "NOT_MEMBER, UNAVAILABLE",
     })
     void mapsEachCode(ErrorCode code, Status.Code expected) {
         StatusRuntimeException e = StatusMapper.toException(Failure.of(code, "why"));
@@ -83,7 +84,7 @@ class StatusMapperTest {
     /** Guards the table above: the switch in StatusMapper is exhaustive, and the table has one row per code. */
     @Test
     void tableHasARowPerCode() {
-        assertEquals(53, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 53");
+        assertEquals(54, ErrorCode.values().length, "add a row to mapsEachCode for the new code, then update 54");
     }
 
     @Test

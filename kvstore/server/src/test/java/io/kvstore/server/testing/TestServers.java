@@ -62,6 +62,29 @@ public final class TestServers {
         return configs;
     }
 
+    /**
+     * Starts a member per configuration, adding each to {@code started} as it starts (the caller closes them, also
+     * when this fails), and waits until one leads and every member knows every client address.
+     *
+     * @return the index in {@code started} of the leader
+     */
+    public static int startSettled(ServerConfig[] configs, java.util.List<io.kvstore.server.KvServer> started,
+                                   java.time.Duration timeout) throws IOException {
+        for (ServerConfig config : configs) {
+            started.add(io.kvstore.server.KvServer.start(config));
+        }
+        Awaiting.until(() -> started.stream().anyMatch(s -> s.raftStatus().role() == io.kvstore.raft.core.Role.LEADER)
+                && started.stream().allMatch(s -> started.stream().allMatch(m ->
+                        s.clientAddressOf(m.config().name()).isPresent())), timeout,
+                () -> "a leader and every client address published");
+        for (int i = 0; i < started.size(); i++) {
+            if (started.get(i).raftStatus().role() == io.kvstore.raft.core.Role.LEADER) {
+                return i;
+            }
+        }
+        throw new AssertionError("the leader stepped down at once");
+    }
+
     /** A plaintext channel to {@code address}. */
     public static ManagedChannel channel(HostPort address) {
         return ManagedChannelBuilder.forAddress(address.host(), address.port()).usePlaintext()

@@ -1,0 +1,157 @@
+package io.kvstore.server.member;
+
+import io.grpc.stub.StreamObserver;
+import io.kvstore.api.ErrorCode;
+import io.kvstore.api.v1.ClusterGrpc;
+import io.kvstore.api.v1.Member;
+import io.kvstore.api.v1.MemberListRequest;
+import io.kvstore.api.v1.MemberListResponse;
+import io.kvstore.store.Failure;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether this member is still a member of the cluster, for the streams it serves from its own applied state (Watch,
+ * Election Observe). A member that was removed but still runs applies nothing more, so such a stream would go silent
+ * forever at an old revision; instead, once this member knows it was removed, every registered stream is ended with
+ * UNAVAILABLE {@link ErrorCode#NOT_MEMBER} and new ones are refused ({@link #removal()}), so clients go to another
+ * member and resume from their last revision.
+ *
+ * <p>How it learns: (1) the membership in its own log no longer names it (when it received its removal); (2) more
+ * often, the leader stops replicating to a member as soon as it appends its removal, so the removed member never
+ * sees it and only finds itself without a leader: after {@value #LEADERLESS_PROBE_MILLIS} ms without one it asks
+ * another member's Cluster/MemberList (at most one call in flight), and a list that does not name it means it was
+ * removed. A member that is merely cut off from the others (no answer) keeps its streams. Removal is final: a
+ * removed member is never re-added under the same data directory, so nothing turns this back.
+ *
+ * <p>{@link #tick()} runs on the monitor thread; the rest is thread-safe.
+ */
+public final class MemberStanding {
+
+    private static final Logger log = LoggerFactory.getLogger(MemberStanding.class);
+
+    /**
+     * Without a leader this long, ask another member whether we are still a member. Several elections' worth
+     * (an election takes a few hundred milliseconds with the defaults), so a normal election costs no call.
+     */
+    static final long LEADERLESS_PROBE_MILLIS = 2_000;
+    /** Bound of one MemberList probe. */
+    private static final long PROBE_TIMEOUT_MILLIS = 2_000;
+
+    private final MemberDirectory members;
+    private final MemberChannels channels;
+    private final LongSupplier nanoClock;
+    private final Set<Consumer<Failure>> streams = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean probing = new AtomicBoolean();
+    private volatile Failure removal;
+    private long leaderSeenNanos; // monitor thread only
+    private long nextProbeNanos; // monitor thread only
+    private int probeTarget; // monitor thread only
+
+    public MemberStanding(MemberDirectory members, MemberChannels channels, LongSupplier nanoClock) {
+        this.members = members;
+        this.channels = channels;
+        this.nanoClock = nanoClock;
+        this.leaderSeenNanos = nanoClock.getAsLong();
+    }
+
+    /** The failure to answer a new stream with once this member was removed; empty while it is a member. */
+    public Optional<Failure> removal() {
+        return Optional.ofNullable(removal);
+    }
+
+    /**
+     * Registers a live stream: {@code end} is called once, on the monitor thread, if this member learns it was
+     * removed (at once, on the caller's thread, when it already knows). Close the returned handle when the stream
+     * ends for another reason.
+     */
+    public AutoCloseable register(Consumer<Failure> end) {
+        streams.add(end);
+        Failure known = removal;
+        if (known != null && streams.remove(end)) {
+            end.accept(known);
+        }
+        return () -> streams.remove(end);
+    }
+
+    /** Re-evaluates this member's standing; called periodically. */
+    public void tick() {
+        if (removal != null) {
+            return;
+        }
+        if (!members.isMember(members.self())) {
+            removed("the membership in its log no longer names it");
+            return;
+        }
+        long now = nanoClock.getAsLong();
+        if (members.leaderId().isPresent()) {
+            leaderSeenNanos = now;
+            return;
+        }
+        if (now - leaderSeenNanos < TimeUnit.MILLISECONDS.toNanos(LEADERLESS_PROBE_MILLIS) || now - nextProbeNanos < 0
+                || !probing.compareAndSet(false, true)) {
+            return;
+        }
+        nextProbeNanos = now + TimeUnit.MILLISECONDS.toNanos(LEADERLESS_PROBE_MILLIS);
+        List<String> others = members.membership().all().stream().filter(m -> !m.equals(members.self()))
+                .sorted().toList();
+        Optional<String> address = others.isEmpty() ? Optional.empty()
+                : members.clientAddressOf(others.get(probeTarget++ % others.size()));
+        if (address.isEmpty()) {
+            probing.set(false);
+            return;
+        }
+        ClusterGrpc.newStub(channels.get(address.get())).withDeadlineAfter(PROBE_TIMEOUT_MILLIS,
+                TimeUnit.MILLISECONDS).memberList(MemberListRequest.getDefaultInstance(), new StreamObserver<>() {
+                    @Override
+                    public void onNext(MemberListResponse r) {
+                        // Only an answer that knows a leader is authoritative: a member as lost as we are may
+                        // hold an old list.
+                        if (!r.getLeader().isEmpty() && r.getMembersList().stream().map(Member::getName)
+                                .noneMatch(members.self()::equals)) {
+                            removed("member " + r.getHeader().getMemberId() + "'s list, under leader "
+                                    + r.getLeader() + ", no longer names it");
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        probing.set(false);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        probing.set(false);
+                    }
+                });
+    }
+
+    private void removed(String why) {
+        synchronized (this) {
+            if (removal != null) {
+                return;
+            }
+            removal = Failure.of(ErrorCode.NOT_MEMBER, "member " + members.self() + " has been removed from the "
+                    + "cluster (" + why + "): it serves no watches or observations any more; use another member");
+        }
+        log.warn("member {} learned it was removed from the cluster ({}): ending {} watch and observe streams and "
+                + "refusing new ones; stop this process", members.self(), why, streams.size());
+        for (Consumer<Failure> end : List.copyOf(streams)) {
+            if (streams.remove(end)) {
+                try {
+                    end.accept(removal);
+                } catch (RuntimeException e) {
+                    log.debug("ending a stream of removed member {} failed: {}", members.self(), e.toString());
+                }
+            }
+        }
+    }
+}
