@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  *       ({@value #MEMBER_TOKEN_NAME}) makes the caller that member; a user token ({@code authorization: Bearer ...})
  *       makes it that user; a member may name the user it forwards for ({@value #ON_BEHALF_NAME}, trusted only with a
  *       valid member credential); else the verified client certificate's common name
- *       ({@link PeerIdentity#CLIENT_CERT_CN}) is the user. A bad token is UNAUTHENTICATED (TOKEN_EXPIRED or
+ *       ({@link PeerIdentity#CLIENT_CERT_CN}) is the user, except on a call marked forwarded
+ *       ({@link io.kvstore.server.kv.Forwarder#FORWARDED_BY}), whose certificate is the forwarding member's.
+ *       A bad token is UNAUTHENTICATED (TOKEN_EXPIRED or
  *       TOKEN_INVALID); none where one is needed is UNAUTHENTICATED (AUTH_REQUIRED).</li>
  *   <li><b>Authorization</b>: the method's {@link MethodTable} row says who may call it and what each request
  *       message needs; a method without a row is refused (fail closed). Denials are PERMISSION_DENIED.</li>
@@ -189,7 +191,11 @@ public final class AuthInterceptor implements ServerInterceptor {
         if (member != null) {
             return new Authenticated(Caller.member(member), null, null);
         }
-        String commonName = PeerIdentity.CLIENT_CERT_CN.get();
+        // A forwarded call's certificate is the forwarding member's, never the user's: a follower that forwards
+        // without naming the user (its auth state lags the enable, so it has no member credential to send) must not
+        // make the leader take the member's CN as a user name. Such a call needs a token or fails AUTH_REQUIRED.
+        String commonName = headers.containsKey(io.kvstore.server.kv.Forwarder.FORWARDED_BY) ? null
+                : PeerIdentity.CLIENT_CERT_CN.get();
         if (commonName != null && !commonName.isEmpty()) {
             return new Authenticated(Caller.user(commonName), null, null);
         }

@@ -26,7 +26,7 @@ import javax.net.ssl.SSLSession;
  * as a string ({@code CN=alice,O=x} gives {@code alice}); a verified certificate without a CN gives {@code null}, as
  * does plaintext or TLS without a client certificate. Calls a follower forwards to the leader carry the forwarding
  * member's certificate, so on forwarded calls (see {@code ForwardedInterceptor}) the CN names a member, not the
- * end client. Registered in {@code InterceptorChain} right after the request id, so every later interceptor and
+ * end client ({@code AuthInterceptor} ignores it on calls marked forwarded). Registered in {@code InterceptorChain} right after the request id, so every later interceptor and
  * service sees it. Stateless and thread-safe.
  */
 public final class PeerIdentity implements ServerInterceptor {
