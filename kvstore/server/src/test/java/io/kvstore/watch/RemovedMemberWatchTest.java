@@ -24,6 +24,7 @@ import io.kvstore.client.WatchMode;
 import io.kvstore.client.WatchOptions;
 import io.kvstore.client.Watcher;
 import io.kvstore.server.KvServer;
+import io.kvstore.server.config.ServerConfig;
 import io.kvstore.server.testing.Awaiting;
 import io.kvstore.server.testing.TestServers;
 import java.nio.charset.StandardCharsets;
@@ -132,6 +133,40 @@ class RemovedMemberWatchTest {
                 .observe(LeaderRequest.newBuilder().setName("e").build()).hasNext());
         assertEquals(Status.Code.UNAVAILABLE, observe.getStatus().getCode());
         assertEquals(ErrorCode.NOT_MEMBER, ErrorTrailers.reason(observe).orElseThrow());
+    }
+
+    /**
+     * A --join member runs without a leader until it is added: that must not read as a removal, or it would refuse
+     * watches for good once added.
+     */
+    @Test
+    void aJoiningMemberLeftWithoutALeaderServesWatchesOnceAdded(@TempDir Path dir) throws Exception {
+        ServerConfig[] configs = TestServers.cluster(dir, 3);
+        int leader = TestServers.startSettled(configs, servers, AWAIT);
+        servers.forEach(s -> channels.add(TestServers.channel(s.clientAddress())));
+        io.kvstore.server.config.HostPort n4Peer = TestServers.freePeerAddress();
+        java.util.Map<String, io.kvstore.server.config.HostPort> joinList =
+                new java.util.LinkedHashMap<>(configs[0].cluster());
+        joinList.put("n4", n4Peer);
+        KvServer n4 = KvServer.start(new ServerConfig("n4", dir.resolve("n4"),
+                new io.kvstore.server.config.HostPort("127.0.0.1", 0), n4Peer, joinList, "test", true));
+        servers.add(n4);
+        // Not a synchronization: time must pass beyond MemberStanding's 2 s of doubt while n4 has no leader.
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3_000);
+        Awaiting.until(() -> System.nanoTime() - until > 0, AWAIT, () -> "time passes");
+        ClusterGrpc.newBlockingStub(channels.get(leader)).withDeadlineAfter(20, TimeUnit.SECONDS)
+                .memberAdd(io.kvstore.api.v1.MemberAddRequest.newBuilder().setName("n4")
+                        .setPeerAddress(n4Peer.toString()).build());
+        Awaiting.until(() -> n4.raftStatus().leaderId() != null && n4.clientAddressOf("n4").isPresent(), AWAIT,
+                () -> "n4 follows a leader: " + n4.raftStatus());
+        List<WatchEvent> seen = new CopyOnWriteArrayList<>();
+        try (KvClient writer = KvClient.builder().endpoints(address(leader)).build();
+             KvClient client = KvClient.builder().endpoints(n4.clientAddress().toString()).build();
+             Watcher watcher = client.watch("/j", WatchOptions.DEFAULT, seen::addAll)) {
+            Awaiting.until(() -> watcher.state() == Watcher.State.CONNECTED, AWAIT, () -> "watch on n4 connected");
+            writer.put("/j", bytes(1));
+            Awaiting.until(() -> seen.size() == 1, AWAIT, () -> "n4 delivers the event: " + seen);
+        }
     }
 
     private String name(int index) {

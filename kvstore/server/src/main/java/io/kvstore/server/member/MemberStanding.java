@@ -25,12 +25,14 @@ import org.slf4j.LoggerFactory;
  * UNAVAILABLE {@link ErrorCode#NOT_MEMBER} and new ones are refused ({@link #removal()}), so clients go to another
  * member and resume from their last revision.
  *
- * <p>How it learns: (1) the membership in its own log no longer names it (when it received its removal); (2) more
- * often, the leader stops replicating to a member as soon as it appends its removal, so the removed member never
- * sees it and only finds itself without a leader: after {@value #LEADERLESS_PROBE_MILLIS} ms without one it asks
- * another member's Cluster/MemberList (at most one call in flight), and a list that does not name it means it was
- * removed. A member that is merely cut off from the others (no answer) keeps its streams. Removal is final: a
- * removed member is never re-added under the same data directory, so nothing turns this back.
+ * <p>How it learns: it becomes doubtful when it has no leader, or when the membership in its own log no longer
+ * names it (when it received its own removal, it stops campaigning and keeps its old leader's name). Usually the
+ * leader stops replicating to a member as soon as it appends its removal, so the removed member never sees it and
+ * only finds itself without a leader. After {@value #DOUBT_PROBE_MILLIS} ms of doubt it asks another member's
+ * Cluster/MemberList (at most one call in flight); only an answer from a member that knows a leader and does not
+ * name it counts as removal. A member that is merely cut off (no answer) keeps its streams, and a member that never
+ * had a leader since it started (a {@code --join} member before it is added) is never in doubt. Removal is final
+ * for this process: a removed member is restarted on a fresh data directory to join again.
  *
  * <p>{@link #tick()} runs on the monitor thread; the rest is thread-safe.
  */
@@ -39,10 +41,12 @@ public final class MemberStanding {
     private static final Logger log = LoggerFactory.getLogger(MemberStanding.class);
 
     /**
-     * Without a leader this long, ask another member whether we are still a member. Several elections' worth
-     * (an election takes a few hundred milliseconds with the defaults), so a normal election costs no call.
+     * In doubt this long (no leader, or the own log does not list this member), ask another member whether we are
+     * still a member. Several elections' worth (an election takes a few hundred milliseconds with the defaults), so
+     * a normal election costs no call, and a learner's log that lists it only once the snapshot's tail is applied
+     * costs none either.
      */
-    static final long LEADERLESS_PROBE_MILLIS = 2_000;
+    static final long DOUBT_PROBE_MILLIS = 2_000;
     /** Bound of one MemberList probe. */
     private static final long PROBE_TIMEOUT_MILLIS = 2_000;
 
@@ -52,7 +56,8 @@ public final class MemberStanding {
     private final Set<Consumer<Failure>> streams = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean probing = new AtomicBoolean();
     private volatile Failure removal;
-    private long leaderSeenNanos; // monitor thread only
+    private boolean leaderSeen; // monitor thread only: a leader was known since this member started
+    private long fineAtNanos; // monitor thread only: when this member last had a leader and was in its own log
     private long nextProbeNanos; // monitor thread only
     private int probeTarget; // monitor thread only
 
@@ -60,7 +65,8 @@ public final class MemberStanding {
         this.members = members;
         this.channels = channels;
         this.nanoClock = nanoClock;
-        this.leaderSeenNanos = nanoClock.getAsLong();
+        this.fineAtNanos = nanoClock.getAsLong();
+        this.nextProbeNanos = fineAtNanos;
     }
 
     /** The failure to answer a new stream with once this member was removed; empty while it is a member. */
@@ -87,20 +93,22 @@ public final class MemberStanding {
         if (removal != null) {
             return;
         }
-        if (!members.isMember(members.self())) {
-            removed("the membership in its log no longer names it");
-            return;
-        }
         long now = nanoClock.getAsLong();
-        if (members.leaderId().isPresent()) {
-            leaderSeenNanos = now;
+        boolean leader = members.leaderId().isPresent();
+        io.kvstore.raft.core.Membership membership = members.membership();
+        boolean listed = membership.all().isEmpty() || membership.contains(members.self());
+        leaderSeen |= leader;
+        // A member that never had a leader since it started (a --join member before its add) is not in doubt: it
+        // has not joined yet. A member with a leader that its own log still lists is fine.
+        if (!leaderSeen || leader && listed) {
+            fineAtNanos = now;
             return;
         }
-        if (now - leaderSeenNanos < TimeUnit.MILLISECONDS.toNanos(LEADERLESS_PROBE_MILLIS) || now - nextProbeNanos < 0
+        if (now - fineAtNanos < TimeUnit.MILLISECONDS.toNanos(DOUBT_PROBE_MILLIS) || now - nextProbeNanos < 0
                 || !probing.compareAndSet(false, true)) {
             return;
         }
-        nextProbeNanos = now + TimeUnit.MILLISECONDS.toNanos(LEADERLESS_PROBE_MILLIS);
+        nextProbeNanos = now + TimeUnit.MILLISECONDS.toNanos(DOUBT_PROBE_MILLIS);
         List<String> others = members.membership().all().stream().filter(m -> !m.equals(members.self()))
                 .sorted().toList();
         Optional<String> address = others.isEmpty() ? Optional.empty()
