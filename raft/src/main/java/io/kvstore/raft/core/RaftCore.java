@@ -70,12 +70,6 @@ public final class RaftCore {
     private final Map<String, Progress> progress = new TreeMap<>();
     private long uncommittedBytes;
     private boolean appendBroadcastPending;
-    /**
-     * Leader only: the commit index moved since the last broadcast. Followers learn it with the next append; if
-     * none goes out before the next tick, the tick sends one, so the bare commit costs no message of its own on a
-     * busy leader and at most one tick of follower lag on an idle one.
-     */
-    private boolean commitBroadcastDue;
     private final ReadIndexTracker reads = new ReadIndexTracker();
     /** Leader only: the member leadership is being handed to, or null; and ticks spent on it. */
     private String transferTarget;
@@ -171,9 +165,6 @@ public final class RaftCore {
                 return;
             }
             progress.values().forEach(p -> p.recentActive = false);
-        }
-        if (commitBroadcastDue) {
-            appendBroadcastPending = true; // no append carried the new commit index since it moved
         }
         if (heartbeatElapsed >= config.heartbeatTicks()) {
             heartbeatElapsed = 0;
@@ -578,8 +569,8 @@ public final class RaftCore {
             if (role != Role.LEADER) {
                 return; // the commit removed us from the cluster and we stepped down
             }
-            // Followers learn the new commit index with the next append, or at the next tick (commitBroadcastDue).
-            commitBroadcastDue = true;
+            // Followers learn the new commit index with the next append; send it now so they apply promptly.
+            appendBroadcastPending = true;
         }
         if (r.from().equals(transferTarget) && p.match == log.lastIndex()) {
             send(new TimeoutNow(id, r.from(), term), true);
@@ -678,7 +669,6 @@ public final class RaftCore {
     }
 
     private void broadcastAppend() {
-        commitBroadcastDue = false;
         for (String peer : peers) {
             sendAppend(peer, progress.get(peer));
         }
@@ -816,7 +806,6 @@ public final class RaftCore {
         uncommittedBytes = 0;
         heartbeatElapsed = 0;
         appendBroadcastPending = false;
-        commitBroadcastDue = false;
         transferTarget = null;
         reads.dropAll(this::answerRead);
     }
@@ -893,7 +882,7 @@ public final class RaftCore {
             log.applied = ready.committedEntries().get(ready.committedEntries().size() - 1).index();
         }
         if (role == Role.LEADER && maybeCommit() && role == Role.LEADER) {
-            commitBroadcastDue = !peers.isEmpty();
+            appendBroadcastPending = !peers.isEmpty();
         }
     }
 

@@ -19,7 +19,6 @@ class RestartScenarioTest {
         for (int i = 0; i < 5; i++) {
             net.proposeAndCommit("1", "w" + i);
         }
-        net.propagateCommit("1");
         List<Entry> appliedBefore = net.applied("2");
         assertEquals(net.status("1").commitIndex(), appliedBefore.size(), "2 applied everything");
 

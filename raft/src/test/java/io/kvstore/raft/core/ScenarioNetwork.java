@@ -138,15 +138,6 @@ final class ScenarioNetwork {
 
     // ---------------------------------------------------------------- time and client requests
 
-    /**
-     * Lets the followers learn the leader's commit index when no append carries it: a leader sends the bare commit
-     * index at its next tick, not at once (RaftCore#commitBroadcastDue). Ticks {@code leader} once, then stabilizes.
-     */
-    void propagateCommit(String leader) {
-        tick(leader);
-        stabilize();
-    }
-
     /** Ticks each of {@code ids} once (all members when none given); does not deliver anything. */
     void tick(String... ids) {
         for (String id : ids.length == 0 ? members.keySet().toArray(String[]::new) : ids) {
