@@ -162,8 +162,7 @@ public final class KvServer implements AutoCloseable {
                     store::authState, System::currentTimeMillis,
                     path -> store.get(io.kvstore.store.ZPath.parse(path)).found()));
             NettyServerBuilder builder = listener.builder(config, INBOUND_BYTES_MAX)
-                    .executor(callExecutor)
-                    .callExecutor(KvService.writesOnTransportThread());
+                    .executor(callExecutor);
             // Every service goes through the chain: there is no other addService call.
             io.kvstore.server.kv.SpaceQuota quota = new io.kvstore.server.kv.SpaceQuota(config.name(),
                     config.limits().quotaBackendBytes(), store::treeBytes);

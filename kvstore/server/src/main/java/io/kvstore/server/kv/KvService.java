@@ -5,10 +5,7 @@ import static io.kvstore.server.Replies.fail;
 
 import io.grpc.Context;
 import io.grpc.Deadline;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.StatusRuntimeException;
@@ -105,27 +102,6 @@ public final class KvService extends KVGrpc.KVImplBase {
         this.forwarder = new Forwarder(members.self(), channels);
         this.executor = executor;
     }
-
-    /**
-     * Where gRPC runs each call's handlers: the KV writes (put, create, delete, txn) on the transport thread that
-     * decoded them, everything else on the server's call executor ({@code null} here). A write's handler only
-     * encodes the command and enqueues it for the raft loop (or starts an asynchronous forward), and its answer is
-     * sent from the raft apply thread or the call executor, so it never blocks the transport thread; the hop to
-     * the call executor would only add a thread wake-up to every write's latency. Reads stay on the executor: a
-     * serializable read reads RocksDB in its handler.
-     */
-    public static ServerCallExecutorSupplier writesOnTransportThread() {
-        return new ServerCallExecutorSupplier() {
-            @Override
-            public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata metadata) {
-                return INLINE_METHODS.contains(call.getMethodDescriptor().getFullMethodName()) ? Runnable::run : null;
-            }
-        };
-    }
-
-    private static final java.util.Set<String> INLINE_METHODS = java.util.Set.of(
-            KVGrpc.getPutMethod().getFullMethodName(), KVGrpc.getCreateMethod().getFullMethodName(),
-            KVGrpc.getDeleteMethod().getFullMethodName(), KVGrpc.getTxnMethod().getFullMethodName());
 
     /** The service with its own forwarding marker; register it through the server's interceptor chain. */
     public ServerServiceDefinition definition() {
