@@ -31,8 +31,11 @@ import org.slf4j.LoggerFactory;
  * only finds itself without a leader. After {@value #DOUBT_PROBE_MILLIS} ms of doubt it asks another member's
  * Cluster/MemberList (at most one call in flight); only an answer from a member that knows a leader and does not
  * name it counts as removal. A member that is merely cut off (no answer) keeps its streams, and a member that never
- * had a leader since it started (a {@code --join} member before it is added) is never in doubt. Removal is final
- * for this process: a removed member is restarted on a fresh data directory to join again.
+ * had a leader since it started (a {@code --join} member before it is added) is never in doubt. The answer reflects
+ * the other member's latest configuration, which may not be committed: when the removal is then lost with its
+ * leader, a new leader replicates to this member again, and once it has a leader and its own log lists it, it
+ * serves streams again (already ended streams were resumed elsewhere by their clients). A removed member is
+ * restarted on a fresh data directory to join again.
  *
  * <p>{@link #tick()} runs on the monitor thread; the rest is thread-safe.
  */
@@ -90,13 +93,18 @@ public final class MemberStanding {
 
     /** Re-evaluates this member's standing; called periodically. */
     public void tick() {
-        if (removal != null) {
-            return;
-        }
         long now = nanoClock.getAsLong();
         boolean leader = members.leaderId().isPresent();
         io.kvstore.raft.core.Membership membership = members.membership();
         boolean listed = membership.all().isEmpty() || membership.contains(members.self());
+        if (removal != null) {
+            // A leader replicates to this member again and its own log lists it: the removal it was told of was
+            // not committed (lost with the leader that appended it).
+            if (leader && listed) {
+                reinstated();
+            }
+            return;
+        }
         leaderSeen |= leader;
         // A member that never had a leader since it started (a --join member before its add) is not in doubt: it
         // has not joined yet. A member with a leader that its own log still lists is fine.
@@ -140,6 +148,15 @@ public final class MemberStanding {
                         probing.set(false);
                     }
                 });
+    }
+
+    private void reinstated() {
+        synchronized (this) {
+            removal = null;
+        }
+        fineAtNanos = nanoClock.getAsLong();
+        log.warn("member {} has a leader again and its log lists it: its removal was not committed; serving watch "
+                + "and observe streams again", members.self());
     }
 
     private void removed(String why) {
