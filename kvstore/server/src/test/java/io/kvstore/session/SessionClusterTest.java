@@ -131,6 +131,8 @@ class SessionClusterTest {
             long dead = Awaiting.succeeds(() -> sessions(0).open(SessionOpenRequest.newBuilder()
                     .setTtlMillis(ttl.toMillis()).build()).getSessionId(), AWAIT);
             kv(0).create(CreateRequest.newBuilder().setPath("/dead2").setSessionId(dead).build());
+            // Member 0's local view lags its answer when it is a follower: wait until it applied the create.
+            Awaiting.until(() -> localStat(0, "/dead2").getExists(), AWAIT, () -> "/dead2 applied on member 0");
 
             long startNanos = System.nanoTime();
             int changes = 0;

@@ -67,6 +67,12 @@ class RemovedMemberWatchTest {
         try (KvClient parent = KvClient.builder().endpoints(address(leader)).build()) {
             parent.put("/w", bytes(0));
         }
+        // The watch starts after the member's current revision: wait until it applied /w, else /w's creation
+        // would be among the events (a follower applies a little after the leader answers).
+        io.kvstore.api.v1.KVGrpc.KVBlockingStub onRemoved = io.kvstore.api.v1.KVGrpc.newBlockingStub(
+                channels.get(removed));
+        Awaiting.until(() -> onRemoved.withDeadlineAfter(5, TimeUnit.SECONDS).exists(io.kvstore.api.v1.ExistsRequest.newBuilder()
+                .setPath("/w").setSerializable(true).build()).getExists(), AWAIT, () -> "/w applied on the member");
         try (KvClient client = KvClient.builder().endpoints(endpoints).build();
              KvClient writer = KvClient.builder().endpoints(address(leader)).build();
              Watcher watcher = client.watch("/w", new WatchOptions(WatchMode.SUBTREE, 0, false, false),
