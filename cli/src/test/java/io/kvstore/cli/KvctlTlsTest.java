@@ -77,7 +77,7 @@ class KvctlTlsTest {
     @Test
     void certWithoutKeyIsAnError() {
         Run run = kvctl("get", "/tls-cli", "--cert", pki.resolve("alice.crt").toString());
-        assertEquals(ExitCodes.ERROR, run.code(), run.err());
+        assertEquals(ExitCodes.USAGE, run.code(), run.err());
         assertTrue(run.err().contains("--cert and --key must be given together"), run.err());
     }
 
