@@ -402,7 +402,8 @@ class KvctlProcessIT {
     @Test
     void helpCompletionAndConfigFile() throws IOException {
         for (String command : List.of("put", "get", "create", "ls", "rm", "txn", "watch", "export", "import",
-                "snapshot", "member", "leader", "status", "version", "completion", "bench")) {
+                "snapshot", "member", "leader", "status", "version", "completion", "bench", "lock", "elect", "user",
+                "role", "auth")) {
             RealProcesses.Result help = ok(command, "--help");
             assertTrue(help.out().contains("Examples:"), command + " --help has no example: " + help.out());
         }
