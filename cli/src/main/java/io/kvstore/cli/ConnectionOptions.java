@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
-/** The options every subcommand shares: where the cluster is and how long to wait. */
-final class ConnectionOptions {
+/** The options every subcommand shares: where the cluster is, how long to wait, TLS and credentials. Public for
+ *  {@code kvctl bench} (package io.kvstore.cli.bench). */
+public final class ConnectionOptions {
     static final String ENDPOINTS_ENV = "KVCTL_ENDPOINTS";
     static final String ENDPOINTS_DEFAULT = "127.0.0.1:7379";
     /** Per attempt: a hung member costs at most this before the next one is tried. */
@@ -38,7 +39,7 @@ final class ConnectionOptions {
     java.nio.file.Path key;
 
     /** The endpoints: the option, else the environment variable, else the default. */
-    List<String> endpoints(Map<String, String> env) {
+    public List<String> endpoints(Map<String, String> env) {
         String list = endpoints;
         if (list == null || list.isBlank()) {
             list = env.getOrDefault(ENDPOINTS_ENV, "");
@@ -50,6 +51,14 @@ final class ConnectionOptions {
     }
 
     KvClient connect(Map<String, String> env) {
+        return builder(env).build();
+    }
+
+    /**
+     * What {@link #connect} builds (endpoints, timeouts, credentials, TLS), for a command that tunes it further:
+     * kvctl bench sets its own write lanes.
+     */
+    public KvClient.Builder builder(Map<String, String> env) {
         Duration attempt = timeout.compareTo(ATTEMPT_TIMEOUT_MAX) < 0 ? timeout : ATTEMPT_TIMEOUT_MAX;
         KvClient.Builder builder = KvClient.builder().endpoints(endpoints(env)).retryDeadline(timeout)
                 .requestTimeout(attempt).writeLanes(1);
@@ -67,7 +76,7 @@ final class ConnectionOptions {
         if (cert != null) {
             builder.tlsClientCertificate(cert, key);
         }
-        return builder.build();
+        return builder;
     }
 
     /**

@@ -88,6 +88,11 @@ public final class Kvctl implements Runnable {
         this.out = out;
     }
 
+    /** The environment kvctl runs with (KVCTL_ENDPOINTS, KVCTL_USER, ...): for commands outside this package. */
+    public Map<String, String> env() {
+        return env;
+    }
+
     public static void main(String[] args) {
         // Quiet unless asked: netty and the client log through slf4j-simple.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",

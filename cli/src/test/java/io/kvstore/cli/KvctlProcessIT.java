@@ -244,6 +244,111 @@ class KvctlProcessIT {
     }
 
     @Test
+    void lockRunsTheCommandWithItsTokenAndExitsWithItsCode() {
+        RealProcesses.Result first = ok("lock", "it-lock", "--", "sh", "-c", "echo token=$KVSTORE_FENCING_TOKEN");
+        List<String> lines = first.out().lines().toList();
+        assertEquals(2, lines.size(), first::toString);
+        assertTrue(lines.get(0).matches("it-lock \\d+"), first::toString);
+        long token = Long.parseLong(lines.get(0).split(" ")[1]);
+        assertEquals("token=" + token, lines.get(1), "the command sees the printed token");
+        RealProcesses.Result failing = kvctl("lock", "it-lock", "--", "sh", "-c", "echo $KVSTORE_FENCING_TOKEN; exit 7");
+        assertEquals(7, failing.code(), failing::toString);
+        long second = Long.parseLong(failing.out().lines().toList().get(1));
+        assertTrue(second > token, "a later holder gets a larger token: " + failing);
+
+        // Held by a process without a command: another kvctl waits, gives up after --wait with 5.
+        Process holder = processes.startKvctl(env, "lock", "it-lock");
+        RealProcesses.await(() -> processes.output(holder).startsWith("it-lock "), Duration.ofSeconds(30),
+                () -> processes.errors(holder));
+        assertExit(5, kvctl("lock", "--wait", "1s", "it-lock", "--", "true"), "not acquired within");
+        int expected = processes.interrupt(holder);
+        assertEquals(expected, processes.finish(holder).code());
+        // Released on Ctrl-C: the next one gets it at once.
+        assertEquals("", ok("lock", "--wait", "10s", "it-lock", "--", "true").err());
+    }
+
+    @Test
+    void electHandsLeadershipOverWhenTheLeaderIsInterrupted() {
+        assertExit(2, kvctl("elect", "it-elect"), "VALUE is required");
+        Process a = processes.startKvctl(env, "elect", "it-elect", "host-a");
+        RealProcesses.await(() -> processes.output(a).startsWith("leader it-elect host-a "), Duration.ofSeconds(30),
+                () -> processes.errors(a));
+        long tokenA = Long.parseLong(processes.output(a).strip().split(" ")[3]);
+        Process observer = processes.startKvctl(env, "elect", "--observe", "it-elect");
+        RealProcesses.await(() -> processes.output(observer).equals("host-a " + tokenA + "\n"),
+                Duration.ofSeconds(30), () -> processes.output(observer) + processes.errors(observer));
+        Process b = processes.startKvctl(env, "elect", "it-elect", "host-b");
+        assertEquals("", processes.output(b), "not leader while host-a is");
+
+        int expected = processes.interrupt(a);
+        RealProcesses.Result endedA = processes.finish(a);
+        assertEquals(expected, endedA.code(), endedA::toString);
+        RealProcesses.await(() -> processes.output(b).startsWith("leader it-elect host-b "), Duration.ofSeconds(30),
+                () -> processes.output(b) + processes.errors(b));
+        long tokenB = Long.parseLong(processes.output(b).strip().split(" ")[3]);
+        assertTrue(tokenB > tokenA, tokenA + " then " + tokenB);
+        RealProcesses.await(() -> processes.output(observer).contains("host-b " + tokenB + "\n"),
+                Duration.ofSeconds(30), () -> processes.output(observer) + processes.errors(observer));
+
+        int expectedB = processes.interrupt(b);
+        assertEquals(expectedB, processes.finish(b).code());
+        int expectedObserver = processes.interrupt(observer);
+        RealProcesses.Result observed = processes.finish(observer);
+        assertEquals(expectedObserver, observed.code(), observed::toString);
+        assertEquals(List.of("host-a " + tokenA, "host-b " + tokenB), observed.out().lines().limit(2).toList());
+    }
+
+    /** On a single-member cluster of its own: auth enabled on the shared one would deny the other tests. */
+    @Test
+    void usersRolesAndAuth() {
+        int client = RealProcesses.freePort();
+        int peer = RealProcesses.freePort();
+        processes.kvserver(dir, "a1", dir.resolve("a1"), client, peer, "a1=127.0.0.1:" + peer);
+        Map<String, String> single = Map.of("KVCTL_ENDPOINTS", "127.0.0.1:" + client);
+        RealProcesses.await(() -> processes.kvctl(single, null, "status").code() == 0, Duration.ofSeconds(30),
+                () -> processes.kvctl(single, null, "status").toString());
+        java.util.function.BiFunction<String, String[], RealProcesses.Result> run = (stdin, args) ->
+                processes.kvctl(single, stdin, args);
+        java.util.function.BiConsumer<String, String[]> expect = (out, args) -> {
+            RealProcesses.Result r = run.apply(null, args);
+            assertEquals(0, r.code(), () -> String.join(" ", args) + ": " + r);
+            assertEquals(out, r.out(), () -> String.join(" ", args) + ": " + r);
+        };
+        assertTrue(run.apply(null, new String[] {"auth", "status"}).out().startsWith("disabled"));
+        assertExit(4, run.apply(null, new String[] {"auth", "enable"}), "root");
+        RealProcesses.Result root = run.apply("root-pw\n", new String[] {"user", "add", "root"});
+        assertEquals("user root added\n", root.out(), root::toString);
+        expect.accept("user alice added\n", new String[] {"user", "add", "alice", "--password", "alice-pw"});
+        expect.accept("role app added\n", new String[] {"role", "add", "app"});
+        expect.accept("role app: write on /app/\n", new String[] {"role", "grant", "app", "write", "/app/"});
+        assertExit(2, run.apply(null, new String[] {"role", "grant", "app", "sudo", "/"}), "read, write or admin");
+        expect.accept("role app granted to user alice\n", new String[] {"user", "grant-role", "alice", "app"});
+        expect.accept("auth enabled\n", new String[] {"auth", "enable"});
+
+        assertExit(6, run.apply(null, new String[] {"get", "/app"}), "kvctl: denied: ");
+        expect.accept("", new String[] {"put", "--parents", "/app/x", "v", "--user", "alice:alice-pw"});
+        assertExit(6, run.apply(null, new String[] {"put", "/other", "v", "--user", "alice:alice-pw"}),
+                "kvctl: denied: ");
+        assertExit(6, run.apply(null, new String[] {"get", "/app/x", "--user", "alice:wrong"}), "kvctl: denied: ");
+        RealProcesses.Result fromEnv = processes.kvctl(Map.of("KVCTL_ENDPOINTS", "127.0.0.1:" + client,
+                "KVCTL_USER", "alice", "KVCTL_PASSWORD", "alice-pw"), null, "get", "/app/x");
+        assertEquals("v", fromEnv.out(), fromEnv::toString);
+        expect.accept("write /app/\n", new String[] {"role", "get", "app", "--user", "root:root-pw"});
+        expect.accept("alice\nroot\n", new String[] {"user", "list", "--user", "root:root-pw"});
+        expect.accept("app\n", new String[] {"user", "get", "alice", "--user", "root:root-pw"});
+        // bench shares the connection options: --user reaches a cluster with auth.
+        RealProcesses.Result bench = run.apply(null, new String[] {"bench", "put", "--requests", "5", "--prefix",
+                "/app/bench", "-o", "json", "--user", "alice:alice-pw"});
+        assertEquals(5L, ((Map<?, ?>) DocumentReader.read(bench.out())).get("ok"), bench::toString);
+        assertExit(6, run.apply(null, new String[] {"bench", "put", "--requests", "5", "--prefix", "/app/bench"}),
+                "kvctl: denied: ");
+        assertExit(6, run.apply(null, new String[] {"auth", "disable", "--user", "alice:alice-pw"}),
+                "kvctl: denied: ");
+        expect.accept("auth disabled\n", new String[] {"auth", "disable", "--user", "root:root-pw"});
+        expect.accept("v", new String[] {"get", "/app/x"});
+    }
+
+    @Test
     void benchPutAndWatchReport() {
         Map<?, ?> put = (Map<?, ?>) DocumentReader.read(ok("bench", "put", "--clients", "2", "--requests", "20",
                 "--prefix", "/it/bench", "-o", "json").out());
@@ -297,7 +402,8 @@ class KvctlProcessIT {
     @Test
     void helpCompletionAndConfigFile() throws IOException {
         for (String command : List.of("put", "get", "create", "ls", "rm", "txn", "watch", "export", "import",
-                "snapshot", "member", "leader", "status", "version", "completion", "bench")) {
+                "snapshot", "member", "leader", "status", "version", "completion", "bench", "lock", "elect", "user",
+                "role", "auth")) {
             RealProcesses.Result help = ok(command, "--help");
             assertTrue(help.out().contains("Examples:"), command + " --help has no example: " + help.out());
         }

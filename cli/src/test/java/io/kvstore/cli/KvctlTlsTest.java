@@ -69,6 +69,17 @@ class KvctlTlsTest {
     }
 
     @Test
+    void benchTakesTheSharedTlsOptions() {
+        Run bench = kvctl("bench", "put", "--requests", "5", "--prefix", "/tls-bench", "-o", "json",
+                "--cacert", pki.resolve("ca.crt").toString(), "--cert", pki.resolve("alice.crt").toString(),
+                "--key", pki.resolve("alice.key").toString());
+        assertEquals(0, bench.code(), bench.err());
+        assertTrue(bench.out().contains("\"ok\":5,"), bench.out());
+        Run plaintext = kvctl("bench", "put", "--requests", "5", "--prefix", "/tls-bench", "--timeout", "1s");
+        assertEquals(ExitCodes.UNAVAILABLE, plaintext.code(), plaintext.err());
+    }
+
+    @Test
     void withoutClientCertificateTheServerRefuses() {
         Run run = kvctl("get", "/tls-cli", "--cacert", pki.resolve("ca.crt").toString(), "--timeout", "1s");
         assertEquals(ExitCodes.UNAVAILABLE, run.code(), run.err());
@@ -77,7 +88,7 @@ class KvctlTlsTest {
     @Test
     void certWithoutKeyIsAnError() {
         Run run = kvctl("get", "/tls-cli", "--cert", pki.resolve("alice.crt").toString());
-        assertEquals(ExitCodes.ERROR, run.code(), run.err());
+        assertEquals(ExitCodes.USAGE, run.code(), run.err());
         assertTrue(run.err().contains("--cert and --key must be given together"), run.err());
     }
 

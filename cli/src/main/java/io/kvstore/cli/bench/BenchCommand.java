@@ -5,7 +5,6 @@ import io.kvstore.client.PutOptions;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -14,9 +13,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
@@ -68,10 +69,11 @@ public final class BenchCommand implements java.util.concurrent.Callable<Integer
                     + "latency among --waiters; see LockBench), or watch (delivery of puts to --watchers watches: "
                     + "latency from send to delivery, throughput in delivered events/s).")
     Kind kind;
-    @Option(names = "--endpoints", paramLabel = "HOST:PORT[,...]",
-            defaultValue = "${env:KVCTL_ENDPOINTS:-127.0.0.1:7379}",
-            description = "Members to send to, comma-separated (default: $KVCTL_ENDPOINTS, else 127.0.0.1:7379).")
-    String endpoints;
+    @ParentCommand
+    io.kvstore.cli.Kvctl root;
+    /** --endpoints, --timeout (per request, retries included), TLS and --user: the same as every other command. */
+    @Mixin
+    io.kvstore.cli.ConnectionOptions connection;
     @Option(names = "--clients", paramLabel = "N", defaultValue = "1",
             description = "Concurrent clients, each with one request in flight (default: ${DEFAULT-VALUE}).")
     int clients;
@@ -108,9 +110,6 @@ public final class BenchCommand implements java.util.concurrent.Callable<Integer
     int watchers;
     @Option(names = "--serializable", description = "get: read the contacted member's state (may be stale).")
     boolean serializable;
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s",
-            description = "Per request, retries included (default: ${DEFAULT-VALUE}).")
-    String timeout;
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
             description = "text or json (default: ${DEFAULT-VALUE}).")
     Format format;
@@ -126,16 +125,13 @@ public final class BenchCommand implements java.util.concurrent.Callable<Integer
     @Override
     public Integer call() throws InterruptedException {
         Duration measuredMax = duration("--duration", duration);
-        Duration requestDeadline = duration("--timeout", timeout);
         validate();
+        List<String> endpointList = connection.endpoints(root.env());
         if (kind == Kind.lock) {
             check(waiters >= 2 && waiters <= CLIENTS_MAX, "--waiters must be in [2, " + CLIENTS_MAX + "]");
-            return LockBench.run(Arrays.stream(endpoints.split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                    .toList(), waiters, requests, measuredMax, requestDeadline, lockName, format == Format.json,
-                    spec.commandLine().getOut());
+            return LockBench.run(connection.builder(root.env()), endpointList, waiters, requests, measuredMax,
+                    lockName, format == Format.json, spec.commandLine().getOut());
         }
-        List<String> endpointList = Arrays.stream(endpoints.split(",")).map(String::trim)
-                .filter(s -> !s.isEmpty()).toList();
         List<String> keys = keys();
         byte[] value = new byte[valueBytes];
         new Random(valueBytes).nextBytes(value);
@@ -148,10 +144,7 @@ public final class BenchCommand implements java.util.concurrent.Callable<Integer
         });
         try {
             for (int i = 0; i < connections; i++) {
-                kvs.add(KvClient.builder().endpoints(endpointList).retryDeadline(requestDeadline)
-                        .requestTimeout(requestDeadline.compareTo(Duration.ofSeconds(5)) < 0 ? requestDeadline
-                                : Duration.ofSeconds(5))
-                        .writeLanes(Math.max(1, lanesPerConnection)).build());
+                kvs.add(connection.builder(root.env()).writeLanes(Math.max(1, lanesPerConnection)).build());
             }
             prepare(kvs.get(0), keys, value);
             if (kind == Kind.watch) {

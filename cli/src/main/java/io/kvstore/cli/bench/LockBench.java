@@ -34,11 +34,9 @@ final class LockBench {
     }
 
     /** @return 0 when every measured acquisition succeeded, 1 otherwise */
-    static int run(List<String> endpoints, int waiters, long requests, Duration durationMax, Duration timeout,
-                   String lockName, boolean json, PrintWriter out) throws InterruptedException {
-        try (KvClient kv = KvClient.builder().endpoints(endpoints).retryDeadline(timeout)
-                .requestTimeout(timeout.compareTo(Duration.ofSeconds(5)) < 0 ? timeout : Duration.ofSeconds(5))
-                .writeLanes(waiters + 2).build()) {
+    static int run(KvClient.Builder client, List<String> endpoints, int waiters, long requests,
+                   Duration durationMax, String lockName, boolean json, PrintWriter out) throws InterruptedException {
+        try (KvClient kv = client.writeLanes(waiters + 2).build()) {
             long[] uncontended = uncontended(kv, lockName + "-solo", requests, durationMax);
             Result handoff = handoff(kv, lockName + "-handoff", waiters, requests, durationMax);
             if (json) {
