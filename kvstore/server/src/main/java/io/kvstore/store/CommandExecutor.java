@@ -87,7 +87,7 @@ final class CommandExecutor {
             case USER_ADD, USER_DELETE, USER_CHANGE_PASSWORD, USER_GRANT_ROLE, USER_REVOKE_ROLE, ROLE_ADD, ROLE_DELETE,
                     ROLE_GRANT, ROLE_REVOKE, AUTH_SET_ENABLED ->
                     throw new IllegalStateException("auth command reached the tree executor");
-            case OPEN_SESSION -> openSession(command.getOpenSession().getTtlMillis());
+            case OPEN_SESSION -> openSession(command.getOpenSession().getTtlMillis(), command.getSessionOwner());
             case CLOSE_SESSION -> closeSession(command.getCloseSession().getSessionId());
             case EXPIRE_SESSIONS -> expireSessions(command.getExpireSessions().getSessionIdList());
             case EXPIRE_TTL_ZNODES -> expireTtlZnodes(command.getExpireTtlZnodes().getZnodeList());
@@ -140,8 +140,8 @@ final class CommandExecutor {
         return Step.ok(CreateResponse.newBuilder().setPath(path.value()).setStat(stat(record)).build());
     }
 
-    private Step openSession(long ttlMillis) {
-        tree.putSession(entryIndex, SessionRecord.newBuilder().setTtlMillis(ttlMillis).build());
+    private Step openSession(long ttlMillis, String owner) {
+        tree.putSession(entryIndex, SessionRecord.newBuilder().setTtlMillis(ttlMillis).setOwner(owner).build());
         return Step.ok(SessionOpenResponse.newBuilder().setSessionId(entryIndex).setTtlMillis(ttlMillis).build());
     }
 

@@ -636,6 +636,24 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         }
     }
 
+    /**
+     * The user who opened live session {@code id} ("" when it was opened while auth was off); empty when the session
+     * is not live in the latest applied state. Any thread until {@link #close}.
+     */
+    public Optional<String> sessionOwner(long id) {
+        swapLock.readLock().lock();
+        try {
+            byte[] bytes = db.get(StoreKeys.session(id).toByteArray());
+            return bytes == null ? Optional.empty() : Optional.of(SessionRecord.parseFrom(bytes).getOwner());
+        } catch (RocksDBException e) {
+            throw new StoreIoException("reading session " + id, e);
+        } catch (InvalidProtocolBufferException e) {
+            throw new StoreIoException("corrupt session " + id, e);
+        } finally {
+            swapLock.readLock().unlock();
+        }
+    }
+
     /** Every live session in id order, read from one snapshot. Any thread until {@link #close}. */
     public List<LiveSession> sessions() {
         List<LiveSession> out = new ArrayList<>();
