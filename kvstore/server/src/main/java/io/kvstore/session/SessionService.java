@@ -103,7 +103,7 @@ public final class SessionService extends SessionGrpc.SessionImplBase {
         }
         Command command = Command.newBuilder().setClientId(request.getHeader().getClientId())
                 .setSequence(request.getHeader().getSequence()).setOpenSession(request.toBuilder().clearHeader())
-                .setSessionOwner(owner()).build();
+                .setCaller(io.kvstore.store.Commands.caller()).build();
         write(SessionGrpc.getOpenMethod(), request, command, response);
     }
 
@@ -199,15 +199,6 @@ public final class SessionService extends SessionGrpc.SessionImplBase {
                 log.debug("could not answer a session call (cancelled?): {}", e.toString());
             }
         }, executor);
-    }
-
-    /**
-     * The session owner to record: the authenticated user of this call (on the leader, a forwarded call's user is
-     * the one the follower named); empty when auth is off or the caller is a member acting for itself.
-     */
-    private static String owner() {
-        io.kvstore.auth.Caller caller = io.kvstore.auth.AuthInterceptor.CALLER.get();
-        return caller == null || caller.member() ? "" : caller.name();
     }
 
     private ResponseHeader header(long revision) {

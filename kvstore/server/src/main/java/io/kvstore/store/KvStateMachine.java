@@ -543,7 +543,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             return applied.result();
         }
         PendingTree tree = new PendingTree(db, applyReadOptions);
-        WriteResult result = new CommandExecutor(tree, revision, index).execute(command);
+        WriteResult result = new CommandExecutor(tree, revision, index, authState).execute(command);
         if (result instanceof WriteResult.Success s) {
             tree.writeTo(batch); // also session state, which changes no revision
             applyingTreeBytesDelta = tree.treeBytesDelta();
