@@ -618,22 +618,8 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
 
     /** Session {@code id} if it is live in the latest applied state. Any thread until {@link #close}. */
     public Optional<LiveSession> session(long id) {
-        swapLock.readLock().lock();
-        try {
-            byte[] bytes = db.get(StoreKeys.session(id).toByteArray());
-            if (bytes == null) {
-                return Optional.empty();
-            }
-            SessionRecord r = SessionRecord.parseFrom(bytes);
-            return Optional.of(new LiveSession(id, r.getTtlMillis(), r.getEphemeralCount(),
-                    r.hasRemainingMillis() ? r.getRemainingMillis() : -1));
-        } catch (RocksDBException e) {
-            throw new StoreIoException("reading session " + id, e);
-        } catch (InvalidProtocolBufferException e) {
-            throw new StoreIoException("corrupt session " + id, e);
-        } finally {
-            swapLock.readLock().unlock();
-        }
+        return sessionRecord(id).map(r -> new LiveSession(id, r.getTtlMillis(), r.getEphemeralCount(),
+                r.hasRemainingMillis() ? r.getRemainingMillis() : -1));
     }
 
     /**
@@ -641,10 +627,14 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
      * is not live in the latest applied state. Any thread until {@link #close}.
      */
     public Optional<String> sessionOwner(long id) {
+        return sessionRecord(id).map(SessionRecord::getOwner);
+    }
+
+    private Optional<SessionRecord> sessionRecord(long id) {
         swapLock.readLock().lock();
         try {
             byte[] bytes = db.get(StoreKeys.session(id).toByteArray());
-            return bytes == null ? Optional.empty() : Optional.of(SessionRecord.parseFrom(bytes).getOwner());
+            return bytes == null ? Optional.empty() : Optional.of(SessionRecord.parseFrom(bytes));
         } catch (RocksDBException e) {
             throw new StoreIoException("reading session " + id, e);
         } catch (InvalidProtocolBufferException e) {
