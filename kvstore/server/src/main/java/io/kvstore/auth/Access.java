@@ -5,6 +5,7 @@ import io.kvstore.api.v1.Permission;
 import io.kvstore.store.Failure;
 import io.kvstore.store.ZPath;
 import java.util.Optional;
+import java.util.function.LongFunction;
 import java.util.function.Predicate;
 
 /**
@@ -15,8 +16,32 @@ import java.util.function.Predicate;
  * on valid paths). Immutable; thread-safe.
  *
  * @param user the calling user, or null when the caller is a member acting for itself
+ * @param sessionOwner the user who opened a live session ("" when opened while auth was off); empty when not live
  */
-public record Access(AuthState state, String user, Predicate<String> znodeExists) {
+public record Access(AuthState state, String user, Predicate<String> znodeExists,
+                     LongFunction<Optional<String>> sessionOwner) {
+
+    /** Without session owners: every session check passes (for callers that name no session). */
+    public Access(AuthState state, String user, Predicate<String> znodeExists) {
+        this(state, user, znodeExists, id -> Optional.empty());
+    }
+
+    /**
+     * Allowed when the call may use session {@code sessionId} (close, keep alive, read, or bind an ephemeral znode
+     * or lock waiter to it): no session (0), a session that is not live (the store answers SESSION_EXPIRED), one
+     * opened while auth was off, the caller's own, or any for root. The denial does not name the owner.
+     */
+    public Optional<Failure> session(long sessionId) {
+        if (sessionId == 0) {
+            return Optional.empty();
+        }
+        Optional<String> owner = sessionOwner.apply(sessionId);
+        if (owner.isEmpty() || owner.get().isEmpty() || owner.get().equals(user)) {
+            return Optional.empty();
+        }
+        return user != null && state.isRoot(user) ? Optional.empty()
+                : deny("user " + user + " may not use session " + sessionId + ": it belongs to another user");
+    }
 
     /** Allowed when the user may do {@code needed} on {@code path}. */
     public Optional<Failure> path(Permission needed, String path) {

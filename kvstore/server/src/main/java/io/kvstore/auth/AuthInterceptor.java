@@ -64,6 +64,7 @@ public final class AuthInterceptor implements ServerInterceptor {
     private final Supplier<AuthState> state;
     private final LongSupplier clockMillis;
     private final Predicate<String> znodeExists;
+    private final java.util.function.LongFunction<Optional<String>> sessionOwner;
 
     /**
      * @param state the latest applied auth state
@@ -71,6 +72,16 @@ public final class AuthInterceptor implements ServerInterceptor {
      * @param znodeExists whether a znode exists now (for make_parents checks)
      */
     public AuthInterceptor(Supplier<AuthState> state, LongSupplier clockMillis, Predicate<String> znodeExists) {
+        this(state, clockMillis, znodeExists, id -> Optional.empty());
+    }
+
+    /**
+     * @param sessionOwner the user who opened a live session ("" when opened while auth was off); empty when the
+     *                     session is not live (the store then answers SESSION_EXPIRED)
+     */
+    public AuthInterceptor(Supplier<AuthState> state, LongSupplier clockMillis, Predicate<String> znodeExists,
+                           java.util.function.LongFunction<Optional<String>> sessionOwner) {
+        this.sessionOwner = sessionOwner;
         this.state = state;
         this.clockMillis = clockMillis;
         this.znodeExists = znodeExists;
@@ -122,7 +133,7 @@ public final class AuthInterceptor implements ServerInterceptor {
                 if (refused) {
                     return;
                 }
-                Access access = new Access(state.get(), user, znodeExists);
+                Access access = new Access(state.get(), user, znodeExists, sessionOwner);
                 Optional<Failure> denied = rule.get().check().check(access, message);
                 if (denied.isPresent()) {
                     refused = true;

@@ -61,10 +61,14 @@ public final class MethodTable {
         // Watch: each watch is checked when created, and each event filtered, by WatchStream (WatchAccess).
         row(t, "kvstore.v1.Watch/Watch", USER, NOTHING);
         // Sessions own ephemeral znodes, whose creates are checked by path; a session itself names no path.
+        // A session belongs to the user who opened it (issue 9): only that user or root may use it.
         row(t, "kvstore.v1.Session/Open", USER, NOTHING);
-        row(t, "kvstore.v1.Session/KeepAlive", USER, NOTHING);
-        row(t, "kvstore.v1.Session/Close", USER, NOTHING);
-        row(t, "kvstore.v1.Session/Info", USER, NOTHING);
+        row(t, "kvstore.v1.Session/KeepAlive", USER, (a, m) -> a.session(
+                ((io.kvstore.api.v1.SessionKeepAliveRequest) m).getSessionId()));
+        row(t, "kvstore.v1.Session/Close", USER, (a, m) -> a.session(
+                ((io.kvstore.api.v1.SessionCloseRequest) m).getSessionId()));
+        row(t, "kvstore.v1.Session/Info", USER, (a, m) -> a.session(
+                ((io.kvstore.api.v1.SessionInfoRequest) m).getSessionId()));
         // Cluster: reading the membership is for anyone authenticated (members probe each other's Status);
         // changing it needs ADMIN on "/".
         row(t, "kvstore.v1.Cluster/MemberList", USER_OR_MEMBER, NOTHING);
@@ -87,14 +91,17 @@ public final class MethodTable {
         // Locks and elections: a lock or election NAME is the znode directory /_locks/NAME or /_elections/NAME
         // (io.kvstore.store.LockQueue), so grants on those prefixes govern them; taking a lock or campaigning
         // writes a waiter there, releasing or proclaiming writes the caller's own waiter key.
-        row(t, "kvstore.v1.Lock/Acquire", USER, (a, m) -> waiter(a, io.kvstore.store.LockQueue.LOCKS_ROOT,
-                ((io.kvstore.api.v1.AcquireRequest) m).getName()));
-        row(t, "kvstore.v1.Lock/TryAcquire", USER, (a, m) -> waiter(a, io.kvstore.store.LockQueue.LOCKS_ROOT,
-                ((io.kvstore.api.v1.AcquireRequest) m).getName()));
+        row(t, "kvstore.v1.Lock/Acquire", USER, (a, m) -> first(a.session(
+                ((io.kvstore.api.v1.AcquireRequest) m).getSessionId()), waiter(a, io.kvstore.store.LockQueue.LOCKS_ROOT,
+                ((io.kvstore.api.v1.AcquireRequest) m).getName())));
+        row(t, "kvstore.v1.Lock/TryAcquire", USER, (a, m) -> first(a.session(
+                ((io.kvstore.api.v1.AcquireRequest) m).getSessionId()), waiter(a, io.kvstore.store.LockQueue.LOCKS_ROOT,
+                ((io.kvstore.api.v1.AcquireRequest) m).getName())));
         row(t, "kvstore.v1.Lock/Release", USER, (a, m) -> a.path(Permission.WRITE,
                 ((io.kvstore.api.v1.ReleaseRequest) m).getKey()));
-        row(t, "kvstore.v1.Election/Campaign", USER, (a, m) -> waiter(a, io.kvstore.store.LockQueue.ELECTIONS_ROOT,
-                ((io.kvstore.api.v1.CampaignRequest) m).getName()));
+        row(t, "kvstore.v1.Election/Campaign", USER, (a, m) -> first(a.session(
+                ((io.kvstore.api.v1.CampaignRequest) m).getSessionId()), waiter(a,
+                io.kvstore.store.LockQueue.ELECTIONS_ROOT, ((io.kvstore.api.v1.CampaignRequest) m).getName())));
         row(t, "kvstore.v1.Election/Proclaim", USER, (a, m) -> a.path(Permission.WRITE,
                 ((io.kvstore.api.v1.ProclaimRequest) m).getLeader().getKey()));
         row(t, "kvstore.v1.Election/Resign", USER, (a, m) -> a.path(Permission.WRITE,
@@ -122,7 +129,15 @@ public final class MethodTable {
         }
     }
 
+    private static Optional<Failure> first(Optional<Failure> a, Optional<Failure> b) {
+        return a.isPresent() ? a : b;
+    }
+
     private static Optional<Failure> create(Access a, CreateRequest r) {
+        Optional<Failure> session = a.session(r.getSessionId());
+        if (session.isPresent()) {
+            return session;
+        }
         // A sequential create writes path + a 19-digit suffix the server picks: check a name of that shape, so an
         // exact grant on the prefix path alone does not allow it.
         String path = r.getSequential() && io.kvstore.store.ZPath.check(r.getPath()).isEmpty()

@@ -160,7 +160,7 @@ public final class KvServer implements AutoCloseable {
             HealthStatusManager health = new HealthStatusManager();
             InterceptorChain chain = InterceptorChain.standard(scheduler, new io.kvstore.auth.AuthInterceptor(
                     store::authState, System::currentTimeMillis,
-                    path -> store.get(io.kvstore.store.ZPath.parse(path)).found()));
+                    path -> store.get(io.kvstore.store.ZPath.parse(path)).found(), store::sessionOwner));
             NettyServerBuilder builder = listener.builder(config, INBOUND_BYTES_MAX)
                     .executor(callExecutor);
             // Every service goes through the chain: there is no other addService call.

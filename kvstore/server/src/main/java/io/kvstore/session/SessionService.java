@@ -103,7 +103,7 @@ public final class SessionService extends SessionGrpc.SessionImplBase {
         }
         Command command = Command.newBuilder().setClientId(request.getHeader().getClientId())
                 .setSequence(request.getHeader().getSequence()).setOpenSession(request.toBuilder().clearHeader())
-                .build();
+                .setCaller(io.kvstore.store.Commands.caller()).build();
         write(SessionGrpc.getOpenMethod(), request, command, response);
     }
 
@@ -116,7 +116,7 @@ public final class SessionService extends SessionGrpc.SessionImplBase {
         }
         Command command = Command.newBuilder().setClientId(request.getHeader().getClientId())
                 .setSequence(request.getHeader().getSequence()).setCloseSession(request.toBuilder().clearHeader())
-                .build();
+                .setCaller(io.kvstore.store.Commands.caller()).build();
         write(SessionGrpc.getCloseMethod(), request, command, response);
     }
 

@@ -59,9 +59,16 @@ final class CommandExecutor {
     private final long currentRevision;
     private final long newRevision;
     private final long entryIndex;
+    private final io.kvstore.auth.AuthState auth;
+    /** Command.caller of the command being executed. */
+    private String caller = "";
 
-    /** @param entryIndex raft index of the command's entry: the id of a session it opens */
-    CommandExecutor(PendingTree tree, long currentRevision, long entryIndex) {
+    /**
+     * @param entryIndex raft index of the command's entry: the id of a session it opens
+     * @param auth the auth state before this entry: who is root, for session ownership
+     */
+    CommandExecutor(PendingTree tree, long currentRevision, long entryIndex, io.kvstore.auth.AuthState auth) {
+        this.auth = auth;
         this.tree = tree;
         this.currentRevision = currentRevision;
         this.newRevision = currentRevision + 1;
@@ -70,6 +77,7 @@ final class CommandExecutor {
 
     /** Executes {@code command}; on failure the tree's pending changes must be discarded by the caller. */
     WriteResult execute(Command command) {
+        caller = command.getCaller();
         if (command.hasFence()) {
             Step fenced = checkFence(command.getFence());
             if (fenced != null) {
@@ -87,7 +95,7 @@ final class CommandExecutor {
             case USER_ADD, USER_DELETE, USER_CHANGE_PASSWORD, USER_GRANT_ROLE, USER_REVOKE_ROLE, ROLE_ADD, ROLE_DELETE,
                     ROLE_GRANT, ROLE_REVOKE, AUTH_SET_ENABLED ->
                     throw new IllegalStateException("auth command reached the tree executor");
-            case OPEN_SESSION -> openSession(command.getOpenSession().getTtlMillis());
+            case OPEN_SESSION -> openSession(command.getOpenSession().getTtlMillis(), command.getCaller());
             case CLOSE_SESSION -> closeSession(command.getCloseSession().getSessionId());
             case EXPIRE_SESSIONS -> expireSessions(command.getExpireSessions().getSessionIdList());
             case EXPIRE_TTL_ZNODES -> expireTtlZnodes(command.getExpireTtlZnodes().getZnodeList());
@@ -108,6 +116,10 @@ final class CommandExecutor {
             if (session == null) {
                 return Step.fail(ErrorCode.SESSION_EXPIRED, "session " + sessionId + " is not live (expired, "
                         + "closed or never opened): open a new session");
+            }
+            Step foreign = foreignSession(sessionId, session);
+            if (foreign != null) {
+                return foreign;
             }
             if (session.getEphemeralCount() >= Limits.EPHEMERALS_PER_SESSION_MAX) {
                 return Step.fail(ErrorCode.TOO_MANY_EPHEMERALS, "session " + sessionId + " owns "
@@ -140,13 +152,33 @@ final class CommandExecutor {
         return Step.ok(CreateResponse.newBuilder().setPath(path.value()).setStat(stat(record)).build());
     }
 
-    private Step openSession(long ttlMillis) {
-        tree.putSession(entryIndex, SessionRecord.newBuilder().setTtlMillis(ttlMillis).build());
+    private Step openSession(long ttlMillis, String owner) {
+        tree.putSession(entryIndex, SessionRecord.newBuilder().setTtlMillis(ttlMillis).setOwner(owner).build());
         return Step.ok(SessionOpenResponse.newBuilder().setSessionId(entryIndex).setTtlMillis(ttlMillis).build());
     }
 
+    /**
+     * PERMISSION_DENIED when the caller may not use live session {@code sessionId} (issue 9), else null: allowed for
+     * a session opened while auth was off (no owner), its owner, and root. Checked here too, not only by the
+     * authorizer before proposing, because at apply time it cannot race the session's open. An empty caller made the
+     * call while auth was off, which allowed everything. The message does not name the owner.
+     */
+    private Step foreignSession(long sessionId, SessionRecord session) {
+        if (session.getOwner().isEmpty() || caller.isEmpty() || caller.equals(session.getOwner())
+                || auth.isRoot(caller)) {
+            return null;
+        }
+        return Step.fail(ErrorCode.PERMISSION_DENIED, "user " + caller + " may not use session " + sessionId
+                + ": it belongs to another user");
+    }
+
     private Step closeSession(long sessionId) {
-        if (tree.session(sessionId) == null) {
+        SessionRecord live = tree.session(sessionId);
+        Step foreign = live == null ? null : foreignSession(sessionId, live);
+        if (foreign != null) {
+            return foreign;
+        }
+        if (live == null) {
             return Step.fail(ErrorCode.SESSION_EXPIRED, "session " + sessionId + " is not live (expired, closed or "
                     + "never opened)");
         }

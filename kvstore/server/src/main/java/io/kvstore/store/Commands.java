@@ -37,9 +37,18 @@ public final class Commands {
         return identity(request.getHeader()).setTxn(request.toBuilder().clearHeader()).build();
     }
 
+    /**
+     * The user making the current gRPC call, for Command.caller: the authenticated user (on the leader, a forwarded
+     * call's user is the one the follower named); "" when auth is off or a member acts for itself.
+     */
+    public static String caller() {
+        io.kvstore.auth.Caller caller = io.kvstore.auth.AuthInterceptor.CALLER.get();
+        return caller == null || caller.member() ? "" : caller.name();
+    }
+
     private static Command.Builder identity(RequestHeader header) {
         Command.Builder command = Command.newBuilder().setClientId(header.getClientId())
-                .setSequence(header.getSequence());
+                .setSequence(header.getSequence()).setCaller(caller());
         if (header.hasFence()) {
             command.setFence(header.getFence());
         }

@@ -543,7 +543,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             return applied.result();
         }
         PendingTree tree = new PendingTree(db, applyReadOptions);
-        WriteResult result = new CommandExecutor(tree, revision, index).execute(command);
+        WriteResult result = new CommandExecutor(tree, revision, index, authState).execute(command);
         if (result instanceof WriteResult.Success s) {
             tree.writeTo(batch); // also session state, which changes no revision
             applyingTreeBytesDelta = tree.treeBytesDelta();
@@ -618,15 +618,23 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
 
     /** Session {@code id} if it is live in the latest applied state. Any thread until {@link #close}. */
     public Optional<LiveSession> session(long id) {
+        return sessionRecord(id).map(r -> new LiveSession(id, r.getTtlMillis(), r.getEphemeralCount(),
+                r.hasRemainingMillis() ? r.getRemainingMillis() : -1));
+    }
+
+    /**
+     * The user who opened live session {@code id} ("" when it was opened while auth was off); empty when the session
+     * is not live in the latest applied state. Any thread until {@link #close}.
+     */
+    public Optional<String> sessionOwner(long id) {
+        return sessionRecord(id).map(SessionRecord::getOwner);
+    }
+
+    private Optional<SessionRecord> sessionRecord(long id) {
         swapLock.readLock().lock();
         try {
             byte[] bytes = db.get(StoreKeys.session(id).toByteArray());
-            if (bytes == null) {
-                return Optional.empty();
-            }
-            SessionRecord r = SessionRecord.parseFrom(bytes);
-            return Optional.of(new LiveSession(id, r.getTtlMillis(), r.getEphemeralCount(),
-                    r.hasRemainingMillis() ? r.getRemainingMillis() : -1));
+            return bytes == null ? Optional.empty() : Optional.of(SessionRecord.parseFrom(bytes));
         } catch (RocksDBException e) {
             throw new StoreIoException("reading session " + id, e);
         } catch (InvalidProtocolBufferException e) {

@@ -13,6 +13,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
 import io.kvstore.api.ErrorCode;
 import io.kvstore.api.ErrorTrailers;
 import io.kvstore.api.v1.AcquireRequest;
@@ -21,6 +22,7 @@ import io.kvstore.api.v1.AuthGrpc;
 import io.kvstore.api.v1.AuthenticateRequest;
 import io.kvstore.api.v1.CampaignRequest;
 import io.kvstore.api.v1.CampaignResponse;
+import io.kvstore.api.v1.CreateRequest;
 import io.kvstore.api.v1.ElectionGrpc;
 import io.kvstore.api.v1.Fence;
 import io.kvstore.api.v1.InfoRequest;
@@ -36,10 +38,16 @@ import io.kvstore.api.v1.PutRequest;
 import io.kvstore.api.v1.ReleaseRequest;
 import io.kvstore.api.v1.RequestHeader;
 import io.kvstore.api.v1.ResignRequest;
+import io.kvstore.api.v1.SessionCloseRequest;
 import io.kvstore.api.v1.SessionGrpc;
+import io.kvstore.api.v1.SessionInfoRequest;
+import io.kvstore.api.v1.SessionKeepAliveRequest;
+import io.kvstore.api.v1.SessionKeepAliveResponse;
 import io.kvstore.api.v1.SessionOpenRequest;
 import io.kvstore.api.v1.SnapshotChunk;
 import io.kvstore.api.v1.SnapshotRequest;
+import io.kvstore.api.v1.TxnOp;
+import io.kvstore.api.v1.TxnRequest;
 import io.kvstore.client.KvClient;
 import io.kvstore.server.KvServer;
 import io.kvstore.server.testing.Awaiting;
@@ -50,6 +58,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -77,6 +87,9 @@ class AuthLockClusterTest {
     private Metadata alice;
     private Metadata bob;
     private Metadata carol;
+    private Metadata dave;
+    /** Opened before auth was enabled: it has no owner. */
+    private long preAuthSession;
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
@@ -101,12 +114,24 @@ class AuthLockClusterTest {
             // bob may only read election "e"; carol may only write /app/ (no right on any lock path).
             open.auth().grant("bob", "/_elections/e/", Permission.READ);
             open.auth().grant("carol", "/app/", Permission.WRITE);
+            // dave may do all alice may (and write /app/): only session ownership keeps him off her sessions.
+            open.auth().addUser("dave", "dave-pw");
+            open.auth().addRole("dave");
+            open.auth().grantRole("dave", "dave");
+            for (String prefix : List.of("/_locks/jobs/", "/_locks", "/_elections/e/", "/_elections", "/app/")) {
+                open.auth().grant("dave", prefix, Permission.WRITE);
+            }
+            open.auth().grant("alice", "/app/alice-eph", Permission.WRITE);
+            open.put("/app", new byte[0]); // the parent of the ephemerals the session tests create
+            preAuthSession = SessionGrpc.newBlockingStub(leader).withDeadlineAfter(20, TimeUnit.SECONDS)
+                    .open(SessionOpenRequest.newBuilder().setTtlMillis(3_600_000).build()).getSessionId();
             open.auth().enable();
         }
         root = token("root");
         alice = token("alice");
         bob = token("bob");
         carol = token("carol");
+        dave = token("dave");
     }
 
     @AfterAll
@@ -219,6 +244,103 @@ class AuthLockClusterTest {
                 KVGrpc.newBlockingStub(follower)).put(PutRequest.newBuilder().setHeader(fence)
                 .setPath("/app/fenced").setValue(ByteString.copyFromUtf8("2")).build()));
         assertEquals(Optional.of(ErrorCode.FENCED), ErrorTrailers.reason(stale), stale.toString());
+    }
+
+    /** Issue 9: a session is its opener's; another user cannot end, keep alive, read or bind to it. Root can. */
+    @Test
+    void onlyTheOwnerOrRootUsesASession() {
+        long alices = session(alice); // opened through the follower: the leader records the forwarded user
+        // Info and KeepAlive are answered on the leader; Close and the writes go through the follower, whose
+        // forwarded call the leader checks again as the caller's.
+        assertDenied(() -> as(dave, SessionGrpc.newBlockingStub(leader)).info(info(alices)));
+        assertDenied(() -> keepAlive(dave, alices));
+        assertDenied(() -> as(dave, SessionGrpc.newBlockingStub(follower)).close(close(alices)));
+        assertDenied(() -> as(dave, KVGrpc.newBlockingStub(follower)).create(ephemeral("/app/dave-on-alice", alices)));
+        assertDenied(() -> as(dave, KVGrpc.newBlockingStub(follower)).txn(TxnRequest.newBuilder()
+                .addSuccess(TxnOp.newBuilder().setCreate(ephemeral("/app/dave-txn", alices))).build()));
+        assertDenied(() -> as(dave, LockGrpc.newBlockingStub(follower)).acquire(lock("jobs", alices)));
+        assertDenied(() -> as(dave, LockGrpc.newBlockingStub(follower)).tryAcquire(lock("jobs", alices)));
+        assertDenied(() -> as(dave, ElectionGrpc.newBlockingStub(follower)).campaign(CampaignRequest.newBuilder()
+                .setName("e").setSessionId(alices).build()));
+        StatusRuntimeException denied = assertThrows(StatusRuntimeException.class,
+                () -> as(dave, SessionGrpc.newBlockingStub(leader)).info(info(alices)));
+        assertFalse(denied.getStatus().getDescription().contains("alice"), "the owner is not told: " + denied);
+
+        // Nothing was bound to alice's session; with his own session dave does all of it.
+        assertEquals(0, as(alice, SessionGrpc.newBlockingStub(leader)).info(info(alices)).getEphemeralCount());
+        long daves = session(dave);
+        as(dave, KVGrpc.newBlockingStub(follower)).create(ephemeral("/app/dave-own", daves));
+        AcquireResponse held = as(dave, LockGrpc.newBlockingStub(follower)).tryAcquire(lock("jobs", daves));
+        assertTrue(held.getAcquired());
+        as(dave, LockGrpc.newBlockingStub(follower)).release(ReleaseRequest.newBuilder().setKey(held.getKey())
+                .setFencingToken(held.getFencingToken()).build());
+
+        // The owner uses her own session; root may use anyone's.
+        assertEquals(60_000, keepAlive(alice, alices).getTtlMillis());
+        as(alice, KVGrpc.newBlockingStub(follower)).create(ephemeral("/app/alice-eph", alices));
+        assertEquals(1, as(root, SessionGrpc.newBlockingStub(leader)).info(info(alices)).getEphemeralCount());
+        assertEquals(60_000, keepAlive(root, daves).getTtlMillis());
+        assertEquals(1, as(root, SessionGrpc.newBlockingStub(follower)).close(close(daves)).getDeleted());
+        assertEquals(1, as(alice, SessionGrpc.newBlockingStub(follower)).close(close(alices)).getDeleted());
+    }
+
+    /** A session opened while auth was off has no owner: any user may still use it, as before. */
+    @Test
+    void aSessionOpenedBeforeAuthWasEnabledKeepsWorking() {
+        assertEquals(3_600_000, as(dave, SessionGrpc.newBlockingStub(leader)).info(info(preAuthSession))
+                .getTtlMillis());
+        assertEquals(3_600_000, keepAlive(dave, preAuthSession).getTtlMillis());
+        as(dave, KVGrpc.newBlockingStub(follower)).create(ephemeral("/app/pre-auth", preAuthSession));
+        assertEquals(1, as(alice, SessionGrpc.newBlockingStub(leader)).info(info(preAuthSession))
+                .getEphemeralCount());
+    }
+
+    private static SessionInfoRequest info(long session) {
+        return SessionInfoRequest.newBuilder().setSessionId(session).build();
+    }
+
+    private static SessionCloseRequest close(long session) {
+        return SessionCloseRequest.newBuilder().setSessionId(session).build();
+    }
+
+    private static CreateRequest ephemeral(String path, long session) {
+        return CreateRequest.newBuilder().setPath(path).setValue(ByteString.copyFromUtf8("e"))
+                .setSessionId(session).build();
+    }
+
+    /** One keepalive on the leader's stream: its answer, or the stream's error thrown. */
+    private SessionKeepAliveResponse keepAlive(Metadata who, long session) {
+        CompletableFuture<SessionKeepAliveResponse> answer = new CompletableFuture<>();
+        StreamObserver<SessionKeepAliveRequest> requests = as(who, SessionGrpc.newStub(leader))
+                .keepAlive(new StreamObserver<>() {
+                    @Override
+                    public void onNext(SessionKeepAliveResponse response) {
+                        answer.complete(response);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        answer.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        answer.completeExceptionally(new AssertionError("keepalive stream ended without answer"));
+                    }
+                });
+        requests.onNext(SessionKeepAliveRequest.newBuilder().setSessionId(session).build());
+        try {
+            return answer.get(20, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StatusRuntimeException s) {
+                throw s;
+            }
+            throw new AssertionError(e.getCause());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        } finally {
+            requests.onCompleted();
+        }
     }
 
     private Metadata token(String user) {

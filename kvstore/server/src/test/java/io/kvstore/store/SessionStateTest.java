@@ -15,7 +15,11 @@ import io.kvstore.api.v1.SessionCloseRequest;
 import io.kvstore.api.v1.SessionCloseResponse;
 import io.kvstore.api.v1.SessionOpenRequest;
 import io.kvstore.api.v1.SessionOpenResponse;
+import io.kvstore.api.v1.TxnOp;
+import io.kvstore.api.v1.TxnRequest;
+import io.kvstore.auth.PasswordHasher;
 import io.kvstore.raft.core.Entry;
+import io.kvstore.store.command.AddUser;
 import io.kvstore.store.command.CheckpointSessions;
 import io.kvstore.store.command.Command;
 import io.kvstore.store.command.ExpireSessions;
@@ -186,6 +190,45 @@ class SessionStateTest {
         apply(expireTtl("/t", now));
         assertFalse(store.get(ZPath.parse("/t")).found());
         assertTrue(store.ttlZnodes().isEmpty());
+    }
+
+    /**
+     * Issue 9 at apply time, where it cannot race the open: a create or close naming another user's session fails
+     * PERMISSION_DENIED; the owner, root, and a caller while auth was off ("") may use it, and so may anyone a
+     * session opened while auth was off (no owner).
+     */
+    @Test
+    void aSessionIsUsableOnlyByItsOwnerOrRootOrWithoutOwner() {
+        apply(Command.newBuilder().setUserAdd(AddUser.newBuilder().setName("root")
+                .setPassword(new PasswordHasher(1_000).hash("pw"))).build());
+        long alices = success(apply(Command.newBuilder().setCaller("alice").setOpenSession(SessionOpenRequest
+                .newBuilder().setTtlMillis(1_000)).build()), SessionOpenResponse.class).getSessionId();
+        long ownerless = openSession();
+
+        WriteResult bobCreates = apply(Command.newBuilder().setCaller("bob").setCreate(CreateRequest.newBuilder()
+                .setPath("/bob").setSessionId(alices)).build());
+        Failure denied = assertInstanceOf(Failure.class, bobCreates);
+        assertEquals(ErrorCode.PERMISSION_DENIED, denied.code());
+        assertFalse(denied.message().contains("alice"), "the owner is not told: " + denied.message());
+        assertEquals(ErrorCode.PERMISSION_DENIED, assertInstanceOf(Failure.class, apply(Command.newBuilder()
+                .setCaller("bob").setTxn(TxnRequest.newBuilder().addSuccess(TxnOp.newBuilder().setCreate(
+                        CreateRequest.newBuilder().setPath("/bob-txn").setSessionId(alices)))).build())).code());
+        assertEquals(ErrorCode.PERMISSION_DENIED, assertInstanceOf(Failure.class, apply(Command.newBuilder()
+                .setCaller("bob").setCloseSession(SessionCloseRequest.newBuilder().setSessionId(alices)).build()))
+                .code());
+        assertFalse(store.get(ZPath.parse("/bob")).found());
+        assertEquals(0, store.session(alices).orElseThrow().ephemeralCount());
+        assertEquals(java.util.Optional.of("alice"), store.sessionOwner(alices));
+
+        for (String caller : List.of("alice", "root", "")) {
+            success(apply(Command.newBuilder().setCaller(caller).setCreate(CreateRequest.newBuilder()
+                    .setPath("/by-" + caller).setSessionId(alices)).build()), CreateResponse.class);
+        }
+        success(apply(Command.newBuilder().setCaller("bob").setCreate(CreateRequest.newBuilder()
+                .setPath("/bob-ownerless").setSessionId(ownerless)).build()), CreateResponse.class);
+        assertEquals(java.util.Optional.of(""), store.sessionOwner(ownerless));
+        assertEquals(3, success(apply(Command.newBuilder().setCaller("root").setCloseSession(SessionCloseRequest
+                .newBuilder().setSessionId(alices)).build()), SessionCloseResponse.class).getDeleted());
     }
 
     private static Command expireTtl(String path, long modRevision) {
