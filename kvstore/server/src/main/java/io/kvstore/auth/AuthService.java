@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Reads and Authenticate</b> are answered from this member's applied state: a member that has not yet applied
  * a change (a new password, say) answers from the state before it, as a serializable read would.
  *
- * <p>Threads: handlers run on the call executor (Authenticate spends one password verification there); raft
+ * <p>Threads: handlers run on the call executor (Authenticate spends one password verification there, at most
+ * {@link PasswordChecks#IN_FLIGHT_MAX} at once per member, BUSY beyond); raft
  * continuations on {@code executor}. Thread-safe.
  */
 public final class AuthService extends AuthGrpc.AuthImplBase {
@@ -75,6 +76,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
     /** Verified against when the user does not exist, so a wrong name costs as long as a wrong password. Made on
      *  first use: a hash costs a few hundred milliseconds, which every member start should not pay. */
     private volatile PasswordHash decoy;
+    private final PasswordChecks checks = new PasswordChecks(PasswordChecks.IN_FLIGHT_MAX);
 
     /**
      * @param tokenTtl lifetime of the tokens Authenticate issues
@@ -106,9 +108,20 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
             return;
         }
         Optional<UserRecord> user = state.user(request.getUser());
-        boolean ok = request.getPassword().length() <= PasswordHasher.PASSWORD_BYTES_MAX
-                && PasswordHasher.verify(request.getPassword(), user.map(UserRecord::getPassword).orElseGet(this::decoy))
-                && user.isPresent();
+        if (!checks.tryStart()) {
+            response.onError(StatusMapper.toException(Failure.of(ErrorCode.BUSY, checks.max()
+                    + " password checks are already running on this member: retry with backoff")));
+            return;
+        }
+        boolean ok;
+        try {
+            ok = request.getPassword().length() <= PasswordHasher.PASSWORD_BYTES_MAX
+                    && PasswordHasher.verify(request.getPassword(),
+                            user.map(UserRecord::getPassword).orElseGet(this::decoy))
+                    && user.isPresent();
+        } finally {
+            checks.finish();
+        }
         if (!ok) {
             log.info("authentication of user '{}' failed", printable(request.getUser()));
             response.onError(StatusMapper.toException(Failure.of(ErrorCode.AUTH_FAILED,
